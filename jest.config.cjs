@@ -1,0 +1,36 @@
+// Tests run from TypeScript sources through swc (as CommonJS), so no build is needed before testing.
+const fs = require('node:fs');
+const path = require('node:path');
+
+// Each workspace package's folder name is its name after @datashunt/.
+const workspaceMapper = {};
+for (const root of ['packages', 'services']) {
+  for (const dir of fs.readdirSync(path.join(__dirname, root))) {
+    workspaceMapper[`^@datashunt/${dir}$`] = `<rootDir>/${root}/${dir}/src/index.ts`;
+  }
+}
+
+const common = {
+  testEnvironment: '<rootDir>/scripts/jest/node-host-realm-environment.cjs',
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  moduleNameMapper: { ...workspaceMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/services/*/src/**/*.test.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      testTimeout: 180_000,
+    },
+  ],
+};

@@ -1,0 +1,6 @@
+export * from './manifest.js';
+export * from './rows.js';
+export * from './report.js';
+export * from './model.js';
+export * from './queues.js';
+export * from './keys.js';

@@ -1,0 +1,49 @@
+/** The S3 layout of a run and of the model registry, in one place so every service agrees. */
+export function runKeys(prefix: string, runId: string) {
+  const root = `${prefix.replace(/\/*$/, '/')}${runId}/`;
+  return {
+    root,
+    manifest: `${root}manifest.json`,
+    state: `${root}state.json`,
+    shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
+    scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
+    part: (i: number) => `${root}parts/${pad(i)}.jsonl`,
+    shardRejects: (i: number) => `${root}shard-rejects/${pad(i)}.jsonl`,
+    results: `${root}results.jsonl`,
+    rejects: `${root}rejects.jsonl`,
+    report: `${root}report.json`,
+  };
+}
+
+export function manifestErrorKey(prefix: string, manifestKey: string): string {
+  return `${prefix.replace(/\/*$/, '/')}${manifestBaseName(manifestKey)}/error.json`;
+}
+
+export function manifestBaseName(manifestKey: string): string {
+  const file = manifestKey.split('/').pop() ?? manifestKey;
+  return file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'manifest';
+}
+
+export function modelKeys(name: string) {
+  const root = `models/${name}/`;
+  return {
+    root,
+    version: (version: string) => ({
+      onnx: `${root}${version}/model.onnx`,
+      meta: `${root}${version}/model.json`,
+      extra: (file: string) => `${root}${version}/${file}`,
+    }),
+    pointer: (role: string) => `${root}pointers/${role}.json`,
+  };
+}
+
+/** Where 2CD rows for an external trainer go, and the answer log that redistillation reads. */
+export function distillKeys(modelName: string) {
+  return {
+    exportSet: (stamp: string) => `distill/${modelName}/${stamp}/distill-set.jsonl`,
+  };
+}
+
+function pad(i: number): string {
+  return String(i).padStart(5, '0');
+}

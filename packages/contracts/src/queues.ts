@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { RowIdSchema } from './rows.js';
+
+/** Retention applied to every job: enough to inspect recent runs in Bull Board without growing Redis. */
+const kept = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
+
+/** Options a job of the catalog may carry; a subset of BullMQ's JobsOptions so this package stays I/O-free. */
+export interface CatalogJobOptions {
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delay: number };
+  removeOnComplete: { age: number; count: number };
+  removeOnFail: { age: number };
+}
+
+const ScoreShard = z.object({
+  runId: z.string(),
+  shard: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+});
+
+const LlmCall = z.object({
+  runId: z.string(),
+  shard: z.number().int().nonnegative(),
+  line: z.number().int().positive(),
+  rowId: RowIdSchema,
+  /** The row's input as the large model sees it (text, or pixel values of an image task). */
+  input: z.union([z.string(), z.array(z.number())]),
+  /** Small model class probabilities, in the manifest's label order; they build the PP prompt. */
+  probs: z.array(z.number()),
+  /** The answer to fall back on (small or learnable, whichever is more confident). */
+  fallbackLabel: z.string(),
+});
+
+/**
+ * The queue catalog: every job name, its payload schema, its queue and default options. Producers and
+ * workers both import it, so a payload is checked at both ends.
+ */
+export const catalog = {
+  'manifest-sweep': {
+    queue: 'ingest',
+    schema: z.object({ prefix: z.string().optional() }),
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
+  },
+  'manifest-ingest': {
+    queue: 'ingest',
+    schema: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }),
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
+  },
+  'score-shard': {
+    queue: 'score',
+    schema: ScoreShard,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+  },
+  'route-shard': {
+    queue: 'route',
+    schema: ScoreShard,
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+  },
+  'llm-call': {
+    queue: 'llm',
+    schema: LlmCall,
+    options: { attempts: 6, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+  },
+  'finalize-run': {
+    queue: 'finalize',
+    schema: z.object({ runId: z.string(), shards: z.number().int().nonnegative() }),
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
+  },
+  distill: {
+    queue: 'distill',
+    schema: z.object({ modelName: z.string(), runIds: z.array(z.string()).optional() }),
+    options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...kept },
+  },
+} as const satisfies Record<string, { queue: string; schema: z.ZodType; options: CatalogJobOptions }>;
+
+export type JobName = keyof typeof catalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof catalog)[N]['schema']>;
+export type QueueName = (typeof catalog)[JobName]['queue'];
+export const queueNames = [...new Set(Object.values(catalog).map((entry) => entry.queue))] as QueueName[];
+
+export function jobsOfQueue(queue: QueueName): JobName[] {
+  return (Object.keys(catalog) as JobName[]).filter((name) => catalog[name].queue === queue);
+}
+
+export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  return catalog[name].schema.parse(data) as JobPayload<N>;
+}
+
+/** BullMQ job ids must not contain ':'; ids are built from these parts only. */
+export function jobId(name: JobName, ...parts: Array<string | number>): string {
+  return [name, ...parts].join('.').replace(/[^A-Za-z0-9._-]/g, '_');
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ResultSourceSchema, TokensSchema } from './rows.js';
+
+const AccuracySchema = z.object({ correct: z.number().int(), total: z.number().int(), accuracy: z.number().nullable() });
+export type AccuracyCell = z.infer<typeof AccuracySchema>;
+
+export const ReportSchema = z.object({
+  runId: z.string(),
+  manifestKey: z.string(),
+  createdAt: z.string(),
+  finishedAt: z.string(),
+  delta: z.number(),
+  promptMode: z.string(),
+  largeModel: z.string(),
+  modelVersions: z.object({ specific: z.string(), learnable: z.string().nullable() }),
+  rows: z.number().int(),
+  results: z.number().int(),
+  rejects: z.number().int(),
+  bySource: z.record(ResultSourceSchema, z.number().int()),
+  fallbackReasons: z.record(z.string(), z.number().int()),
+  /** Share of result rows the large model was asked about (paid or cached). */
+  queryProportion: z.number(),
+  largeModelCalls: z.object({ paid: z.number().int(), cached: z.number().int() }),
+  tokens: TokensSchema,
+  costUsd: z.number(),
+  budgetUsd: z.number(),
+  accuracy: z
+    .object({
+      overall: AccuracySchema,
+      perClass: z.record(z.string(), AccuracySchema),
+      bySource: z.record(z.string(), AccuracySchema),
+    })
+    .nullable(),
+  wallSeconds: z.number(),
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+export const ManifestErrorSchema = z.object({
+  manifestKey: z.string(),
+  at: z.string(),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+export type ManifestError = z.infer<typeof ManifestErrorSchema>;

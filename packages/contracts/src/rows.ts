@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+export const RowIdSchema = z.union([z.string().min(1), z.number().int()]);
+
+/** One dataset line. Text tasks take a string; image tasks a flat array of pixel values. */
+export const DatasetRowSchema = z.object({
+  id: RowIdSchema,
+  input: z.union([z.string().min(1), z.array(z.number().finite()).min(1)]),
+  label: z.string().optional(),
+});
+export type DatasetRow = z.infer<typeof DatasetRowSchema>;
+
+export const ResultSourceSchema = z.enum(['small', 'learnable', 'large', 'fallback']);
+export type ResultSource = z.infer<typeof ResultSourceSchema>;
+
+/** Why a row that needed the large model ended with the small model's answer instead. */
+export const FallbackReasonSchema = z.enum(['unresolved', 'over_budget', 'llm_error']);
+export type FallbackReason = z.infer<typeof FallbackReasonSchema>;
+
+export const TokensSchema = z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() });
+export type Tokens = z.infer<typeof TokensSchema>;
+
+export const ResultRecordSchema = z.object({
+  id: RowIdSchema,
+  line: z.number().int().positive(),
+  label: z.string(),
+  source: ResultSourceSchema,
+  c_s1: z.number(),
+  c_s2: z.number().nullable(),
+  c_l: z.number().nullable(),
+  tokens: TokensSchema,
+  cost: z.number().nonnegative(),
+  modelVersion: z.string(),
+  fallbackReason: FallbackReasonSchema.optional(),
+  /** Set when the large model's answer came from the response cache (nothing was paid). */
+  cached: z.boolean().optional(),
+  gold: z.string().optional(),
+});
+export type ResultRecord = z.infer<typeof ResultRecordSchema>;
+
+export const RejectRecordSchema = z.object({
+  line: z.number().int().positive(),
+  id: RowIdSchema.optional(),
+  reason: z.string(),
+  /** The start of the offending line, so a user can find it without the whole payload. */
+  excerpt: z.string().optional(),
+});
+export type RejectRecord = z.infer<typeof RejectRecordSchema>;

@@ -1,0 +1,75 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { getStream, type ObjectRef } from './objects.js';
+
+export interface JsonlLine {
+  /** 1-based line number in the object. */
+  line: number;
+  text: string;
+}
+
+/** Streams an object's lines without holding the object in memory; blank lines are skipped. */
+export async function* readLines(s3: S3Client, ref: ObjectRef): AsyncGenerator<JsonlLine> {
+  const body = await getStream(s3, ref);
+  const lines = createInterface({ input: body, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    if (text.trim() !== '') yield { line, text };
+  }
+}
+
+/** Streams parsed JSON records of an object that this system wrote itself (so every line is valid). */
+export async function* readJsonl<T>(s3: S3Client, ref: ObjectRef): AsyncGenerator<T> {
+  for await (const { text } of readLines(s3, ref)) yield JSON.parse(text) as T;
+}
+
+export async function readAllJsonl<T>(s3: S3Client, ref: ObjectRef): Promise<T[]> {
+  const out: T[] = [];
+  for await (const record of readJsonl<T>(s3, ref)) out.push(record);
+  return out;
+}
+
+/**
+ * A JSONL object written as a stream (multipart upload underneath), so a writer of a million records
+ * holds one part in memory, not the file. Await `close()` to finish the object.
+ */
+export class JsonlWriter {
+  private readonly stream = new PassThrough();
+  private readonly done: Promise<unknown>;
+  count = 0;
+
+  constructor(s3: S3Client, ref: ObjectRef) {
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: ref.bucket, Key: ref.key, Body: this.stream, ContentType: 'application/x-ndjson' },
+      queueSize: 2,
+      partSize: 8 * 1024 * 1024,
+    });
+    this.done = upload.done();
+    // Surface upload errors at close(), not as an unhandled rejection in between.
+    this.done.catch(() => undefined);
+  }
+
+  /** Resolves once the stream accepts more data, so a fast producer cannot outrun the upload. */
+  async write(record: unknown): Promise<void> {
+    this.count += 1;
+    if (!this.stream.write(`${JSON.stringify(record)}\n`)) {
+      await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stream.end();
+    await this.done;
+  }
+}
+
+/** Writes a whole small JSONL object in one request (shard-sized batches). */
+export function toJsonl(records: Iterable<unknown>): string {
+  let out = '';
+  for (const record of records) out += `${JSON.stringify(record)}\n`;
+  return out;
+}

@@ -1,0 +1,111 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+}
+
+export interface ListedObject {
+  key: string;
+  etag: string;
+  size: number;
+}
+
+/** Accepts `s3://bucket/key` or a bare key in the default bucket. */
+export function parseObjectUri(uri: string, defaultBucket: string): ObjectRef {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match) return { bucket: match[1]!, key: match[2]! };
+  if (uri.includes('://')) throw new Error(`unsupported object URI "${uri}": use s3://bucket/key or a key`);
+  return { bucket: defaultBucket, key: uri.replace(/^\/+/, '') };
+}
+
+export function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+export async function getStream(s3: S3Client, ref: ObjectRef): Promise<Readable> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  if (!out.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
+  return out.Body as Readable;
+}
+
+export async function getBytes(s3: S3Client, ref: ObjectRef): Promise<Buffer> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  if (!out.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
+  return Buffer.from(await out.Body.transformToByteArray());
+}
+
+export async function getJson<T = unknown>(s3: S3Client, ref: ObjectRef): Promise<T> {
+  return JSON.parse((await getBytes(s3, ref)).toString('utf8')) as T;
+}
+
+/** Like getJson, but a missing object is `undefined` rather than an error. */
+export async function getJsonIfExists<T = unknown>(s3: S3Client, ref: ObjectRef): Promise<T | undefined> {
+  try {
+    return await getJson<T>(s3, ref);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function putBytes(s3: S3Client, ref: ObjectRef, body: Buffer | string, contentType?: string): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: body, ...(contentType ? { ContentType: contentType } : {}) }),
+  );
+}
+
+export async function putJson(s3: S3Client, ref: ObjectRef, value: unknown): Promise<void> {
+  await putBytes(s3, ref, JSON.stringify(value, null, 2), 'application/json');
+}
+
+export async function headObject(s3: S3Client, ref: ObjectRef): Promise<{ etag: string; size: number } | undefined> {
+  try {
+    const out = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    return { etag: stripQuotes(out.ETag ?? ''), size: out.ContentLength ?? 0 };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function deleteObject(s3: S3Client, ref: ObjectRef): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+}
+
+export async function* listObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ListedObject> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const item of page.Contents ?? []) {
+      if (item.Key) yield { key: item.Key, etag: stripQuotes(item.ETag ?? ''), size: item.Size ?? 0 };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+function stripQuotes(etag: string): string {
+  return etag.replace(/^"|"$/g, '');
+}

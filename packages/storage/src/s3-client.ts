@@ -1,0 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Options {
+  endpoint?: string | undefined;
+  region: string;
+  accessKeyId?: string | undefined;
+  secretAccessKey?: string | undefined;
+  forcePathStyle: boolean;
+}
+
+/**
+ * One S3 client for AWS, MinIO and the embedded s3rver alike. Checksums only when required: with the
+ * SDK's default, a streamed PutObject is stored by s3rver with aws-chunked framing (corrupt bytes).
+ */
+export function createS3Client(options: S3Options): S3Client {
+  return new S3Client({
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.accessKeyId && options.secretAccessKey
+      ? { credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey } }
+      : {}),
+  });
+}

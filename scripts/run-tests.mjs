@@ -1,0 +1,32 @@
+// The one test command: ensures Redis, runs the unit suites in parallel and the integration suites one
+// file at a time (they share Redis and ports), and ends with the line CI reads: "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { ensureRedis } from './redis.mjs';
+
+await ensureRedis();
+mkdirSync('.test-results', { recursive: true });
+const jest = 'node_modules/.bin/jest';
+const extra = process.argv.slice(2);
+const runs = [
+  ['unit', ['--selectProjects', 'unit', '--maxWorkers', '2']],
+  ['integration', ['--selectProjects', 'integration', '--runInBand']],
+];
+let passed = 0;
+let failed = 0;
+let exitCode = 0;
+for (const [name, args] of runs) {
+  const out = `.test-results/${name}.json`;
+  const result = spawnSync(jest, [...args, '--json', '--outputFile', out, ...extra], { stdio: 'inherit' });
+  try {
+    const summary = JSON.parse(readFileSync(out, 'utf8'));
+    passed += summary.numPassedTests;
+    failed += summary.numFailedTests + summary.numRuntimeErrorTestSuites;
+  } catch {
+    failed += 1;
+    console.error(`${name}: jest wrote no results (exit ${result.status})`);
+  }
+  if (result.status !== 0) exitCode = 1;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(exitCode);

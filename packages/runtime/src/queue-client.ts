@@ -1,0 +1,73 @@
+import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { catalog, parsePayload, queueNames, type JobName, type JobPayload, type QueueName } from '@datashunt/contracts';
+
+/** A job ready to enqueue: its catalog name, a checked payload and options over the catalog's defaults. */
+export interface CatalogJob<N extends JobName = JobName> {
+  name: N;
+  data: JobPayload<N>;
+  opts?: JobsOptions;
+}
+
+/**
+ * The producer side of the queue catalog: every payload is validated against its schema before it
+ * reaches Redis, and every job gets the catalog's options unless the caller overrides them.
+ */
+export class QueueClient {
+  private readonly queues = new Map<QueueName, Queue>();
+  private flowProducer?: FlowProducer;
+
+  constructor(
+    private readonly connection: Redis,
+    readonly prefix: string,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  allQueues(): Queue[] {
+    return queueNames.map((name) => this.queue(name));
+  }
+
+  /** The queue key BullMQ expects in `parent.queue`. */
+  qualified(name: QueueName): string {
+    return `${this.prefix}:${name}`;
+  }
+
+  async add<N extends JobName>(job: CatalogJob<N>) {
+    const entry = catalog[job.name];
+    return this.queue(entry.queue).add(job.name, parsePayload(job.name, job.data), { ...entry.options, ...job.opts });
+  }
+
+  async addBulk<N extends JobName>(jobs: CatalogJob<N>[]) {
+    if (jobs.length === 0) return [];
+    const queue = catalog[jobs[0]!.name].queue;
+    if (jobs.some((j) => catalog[j.name].queue !== queue)) throw new Error('addBulk takes jobs of one queue');
+    return this.queue(queue).addBulk(
+      jobs.map((j) => ({ name: j.name, data: parsePayload(j.name, j.data), opts: { ...catalog[j.name].options, ...j.opts } })),
+    );
+  }
+
+  /** Builds a BullMQ flow node from a catalog job, so flows get the same checks and defaults. */
+  node<N extends JobName>(job: CatalogJob<N>, children?: FlowJob[]): FlowJob {
+    const entry = catalog[job.name];
+    const base = { name: job.name, queueName: entry.queue, data: parsePayload(job.name, job.data), opts: { ...entry.options, ...job.opts } };
+    return children ? { ...base, children } : base;
+  }
+
+  async addFlow(flow: FlowJob) {
+    this.flowProducer ??= new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    return this.flowProducer.add(flow);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await this.flowProducer?.close();
+  }
+}

@@ -1,0 +1,46 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Redis } from 'ioredis';
+import { createS3Client, ensureBucket } from '@datashunt/storage';
+import { s3OptionsOf, type Config } from './config.js';
+import { createRedis, waitReady } from './connections.js';
+import { createLogger, type Logger } from './logger.js';
+import { JobMetrics } from './metrics.js';
+import { QueueClient } from './queue-client.js';
+
+/** The shared I/O of a process: one of each client, built once from the parsed config. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  s3: S3Client;
+  bucket: string;
+  /** For application state (caches, budgets, counters); BullMQ gets its own connections. */
+  redis: Redis;
+  queues: QueueClient;
+  metrics: JobMetrics;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, service: string, logger?: Logger): Promise<Runtime> {
+  const log = logger ?? createLogger({ level: config.LOG_LEVEL, service });
+  const redis = createRedis(config.REDIS_URL, 'worker');
+  const producer = createRedis(config.REDIS_URL, 'producer');
+  await Promise.all([waitReady(redis), waitReady(producer)]);
+  const s3 = createS3Client(s3OptionsOf(config));
+  await ensureBucket(s3, config.S3_BUCKET);
+  const queues = new QueueClient(producer, config.QUEUE_PREFIX);
+  return {
+    config,
+    logger: log,
+    s3,
+    bucket: config.S3_BUCKET,
+    redis,
+    queues,
+    metrics: new JobMetrics(),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+      producer.disconnect();
+      s3.destroy();
+    },
+  };
+}

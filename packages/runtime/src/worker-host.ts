@@ -1,0 +1,73 @@
+import { DelayedError, RateLimitError, WaitingChildrenError, Worker, type Job } from 'bullmq';
+import type { QueueName } from '@datashunt/contracts';
+import { parsePayload, type JobName } from '@datashunt/contracts';
+import { buildHandlerRegistry, type AnyJobHandler } from './handlers.js';
+import type { Runtime } from './runtime.js';
+
+export interface ServedQueue {
+  queue: QueueName;
+  concurrency: number;
+  /** Long jobs (a whole shard) need a lock that outlives a slow batch. */
+  lockDurationMs?: number;
+}
+
+/** Errors BullMQ uses for control flow: not failures, so not logged or counted as such. */
+function isControlFlow(error: unknown): boolean {
+  return error instanceof WaitingChildrenError || error instanceof DelayedError || error instanceof RateLimitError;
+}
+
+/**
+ * Runs one BullMQ worker per served queue, dispatching each job to the handler of its name. Each job
+ * is logged with id, name, queue and duration, and counted by outcome.
+ */
+export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: AnyJobHandler[]): Worker[] {
+  const registry = buildHandlerRegistry(
+    served.map((s) => s.queue),
+    handlers,
+  );
+  return served.map(({ queue, concurrency, lockDurationMs }) => {
+    const queueHandle = runtime.queues.queue(queue);
+    const worker: Worker = new Worker(
+      queue,
+      async (job: Job, token?: string) => {
+        const handler = registry.get(job.name as JobName);
+        if (!handler) throw new Error(`no handler for job "${job.name}" on queue "${queue}"`);
+        const started = performance.now();
+        const labels = { queue, job_name: job.name };
+        try {
+          const result = await handler.handle(parsePayload(job.name as JobName, job.data), { job, token, queue: queueHandle });
+          runtime.metrics.jobs.inc({ ...labels, outcome: 'completed', error_type: '' });
+          runtime.logger.debug({ jobId: job.id, job: job.name, queue, ms: Math.round(performance.now() - started) }, 'job done');
+          return result;
+        } catch (error) {
+          if (isControlFlow(error)) throw error;
+          const errorType = (error as Error)?.name ?? 'Error';
+          runtime.metrics.jobs.inc({ ...labels, outcome: 'failed', error_type: errorType });
+          runtime.logger.warn(
+            { jobId: job.id, job: job.name, queue, attempt: job.attemptsMade + 1, err: (error as Error)?.message, ms: Math.round(performance.now() - started) },
+            'job failed',
+          );
+          throw error;
+        } finally {
+          runtime.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+        }
+      },
+      {
+        // Options, not a client: BullMQ then owns the connection and closes it with the worker.
+        connection: { url: runtime.config.REDIS_URL, maxRetriesPerRequest: null },
+        prefix: runtime.config.QUEUE_PREFIX,
+        concurrency,
+        ...(lockDurationMs ? { lockDuration: lockDurationMs } : {}),
+      },
+    );
+    worker.on('error', (error) => runtime.logger.error({ queue, err: error.message }, 'worker error'));
+    return worker;
+  });
+}
+
+/** Closes workers letting in-flight jobs finish, but never longer than the grace period. */
+export async function closeWorkers(workers: Worker[], timeoutMs: number): Promise<void> {
+  const graceful = Promise.all(workers.map((w) => w.close()));
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
+  if ((await Promise.race([graceful, timer])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
+}

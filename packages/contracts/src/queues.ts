@@ -12,14 +12,15 @@ export interface CatalogJobOptions {
   removeOnFail: { age: number };
 }
 
-const ScoreShard = z.object({
-  runId: z.string(),
+/** Every run job names its run and where the run lives (the manifest's output prefix). */
+const RunRef = z.object({ runId: z.string(), outputPrefix: z.string() });
+
+const ScoreShard = RunRef.extend({
   shard: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
 });
 
-const LlmCall = z.object({
-  runId: z.string(),
+const LlmCall = RunRef.extend({
   shard: z.number().int().nonnegative(),
   line: z.number().int().positive(),
   rowId: RowIdSchema,
@@ -63,7 +64,7 @@ export const catalog = {
   },
   'finalize-run': {
     queue: 'finalize',
-    schema: z.object({ runId: z.string(), shards: z.number().int().nonnegative() }),
+    schema: RunRef.extend({ shards: z.number().int().nonnegative(), failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]) }),
     options: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   distill: {

@@ -6,3 +6,4 @@ export * from './handlers.js';
 export * from './metrics.js';
 export * from './runtime.js';
 export * from './worker-host.js';
+export * from './main.js';

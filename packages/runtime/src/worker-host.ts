@@ -71,3 +71,35 @@ export async function closeWorkers(workers: Worker[], timeoutMs: number): Promis
   const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
   if ((await Promise.race([graceful, timer])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
 }
+
+/** A deployable unit: the queues it serves with their handlers, and any server it runs beside them. */
+export interface ServiceModule {
+  name: string;
+  queues: ServedQueue[];
+  handlers: AnyJobHandler[];
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface RunningServices {
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+/** Hosts one or several services in this process (one per pod in production, all of them in the demo). */
+export async function runServices(runtime: Runtime, modules: ServiceModule[]): Promise<RunningServices> {
+  const workers = startWorkers(
+    runtime,
+    modules.flatMap((m) => m.queues),
+    modules.flatMap((m) => m.handlers),
+  );
+  for (const m of modules) await m.start?.();
+  runtime.logger.info({ services: modules.map((m) => m.name) }, 'services started');
+  return {
+    workers,
+    async stop() {
+      await closeWorkers(workers, runtime.config.SHUTDOWN_TIMEOUT_MS);
+      for (const m of modules) await m.stop?.();
+    },
+  };
+}

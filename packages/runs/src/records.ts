@@ -1,0 +1,30 @@
+import type { DatasetRow, Manifest, RejectRecord, ResultRecord } from '@datashunt/contracts';
+
+/** A valid dataset row as ingest stored it in a shard, with its line in the input file. */
+export type ShardRow = DatasetRow & { line: number };
+
+/** The scorer's output for one shard row: class probabilities of each small model, or why it could not score. */
+export type ScoredRow =
+  | { line: number; p1: number[]; p2: number[] | null }
+  | { line: number; reject: string };
+
+/** One line of a shard's part file: each shard row ends as exactly one of these. */
+export type PartRecord = { result: ResultRecord } | { reject: RejectRecord };
+
+/** What ingest snapshots at the start of a run: the validated manifest and where it came from. */
+export interface RunSnapshot {
+  runId: string;
+  manifestKey: string;
+  manifestBucket: string;
+  manifestEtag: string;
+  manifest: Manifest;
+  input: { bucket: string; key: string };
+  createdAt: string;
+}
+
+/** Ingest's record of the run's planned shards, written once sharding is done. */
+export interface RunPlan {
+  shards: number;
+  rows: number;
+  rejects: number;
+}

@@ -1,0 +1,35 @@
+import type { Server } from 'node:http';
+import type { Runtime, ServiceModule } from '@datashunt/runtime';
+import { manifestIngestHandler } from './handlers/manifest-ingest.js';
+import { manifestSweepHandler } from './handlers/manifest-sweep.js';
+import { createNotificationServer, listen } from './notification-server.js';
+
+export { enqueueManifest, manifestIdentity } from './manifest-enqueue.js';
+export { checkManifest } from './manifest-validation.js';
+
+export const SWEEP_SCHEDULER_ID = 'manifest-sweep';
+
+/** ingest: the manifest sweep (a BullMQ job scheduler), the notification endpoint and run planning. */
+export function ingestService(runtime: Runtime): ServiceModule & { port(): number | undefined } {
+  let server: Server | undefined;
+  let port: number | undefined;
+  return {
+    name: 'ingest',
+    queues: [{ queue: 'ingest', concurrency: runtime.config.INGEST_CONCURRENCY, lockDurationMs: 120_000 }],
+    handlers: [manifestSweepHandler(runtime), manifestIngestHandler(runtime)],
+    port: () => port,
+    async start() {
+      if (runtime.config.SWEEP_EVERY_MS > 0) {
+        await runtime.queues
+          .queue('ingest')
+          .upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: runtime.config.SWEEP_EVERY_MS }, { name: 'manifest-sweep', data: {} });
+      }
+      server = createNotificationServer(runtime);
+      port = await listen(server, runtime.config.INGEST_HTTP_PORT);
+      runtime.logger.info({ port, prefix: runtime.config.MANIFEST_PREFIX }, 'watching for manifests');
+    },
+    async stop() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { jobId } from '@datashunt/contracts';
+import type { Runtime } from '@datashunt/runtime';
+
+export interface ManifestObject {
+  bucket: string;
+  key: string;
+  etag: string;
+}
+
+export function manifestIdentity(m: ManifestObject): string {
+  return createHash('sha256').update(`${m.bucket}/${m.key}#${m.etag}`).digest('hex').slice(0, 16);
+}
+
+/** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
+const SEEN_TTL_SECONDS = 90 * 24 * 3600;
+
+/**
+ * Starts at most one run per manifest version (bucket/key + ETag), however often the sweep lists it
+ * or a notification announces it: a Redis marker set with NX decides, and the job id repeats it.
+ */
+export async function enqueueManifest(runtime: Runtime, manifest: ManifestObject): Promise<boolean> {
+  const identity = manifestIdentity(manifest);
+  const marker = `${runtime.config.QUEUE_PREFIX}:manifest-seen:${identity}`;
+  const fresh = await runtime.redis.set(marker, new Date().toISOString(), 'EX', SEEN_TTL_SECONDS, 'NX');
+  if (fresh !== 'OK') return false;
+  await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: jobId('manifest-ingest', identity) } });
+  runtime.logger.info({ bucket: manifest.bucket, key: manifest.key, etag: manifest.etag }, 'manifest accepted');
+  return true;
+}
+
+export function isManifestKey(key: string, prefix: string): boolean {
+  return key.startsWith(prefix) && key.toLowerCase().endsWith('.json') && !key.slice(prefix.length).includes('/');
+}

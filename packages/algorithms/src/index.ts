@@ -5,3 +5,4 @@ export * from './calibration.js';
 export * from './png-image.js';
 export * from './prompt-pruning.js';
 export * from './answer-parsing.js';
+export * from './run-report.js';

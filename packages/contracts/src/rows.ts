@@ -32,6 +32,8 @@ export const ResultRecordSchema = z.object({
   cost: z.number().nonnegative(),
   modelVersion: z.string(),
   fallbackReason: FallbackReasonSchema.optional(),
+  /** What went wrong when the large model was asked but gave no usable answer. */
+  error: z.string().optional(),
   /** Set when the large model's answer came from the response cache (nothing was paid). */
   cached: z.boolean().optional(),
   gold: z.string().optional(),
@@ -46,3 +48,17 @@ export const RejectRecordSchema = z.object({
   excerpt: z.string().optional(),
 });
 export type RejectRecord = z.infer<typeof RejectRecordSchema>;
+
+/** What an llm-call job returns to its route parent: the large model's answer for one row, or the fallback. */
+export const LlmCallResultSchema = z.object({
+  line: z.number().int().positive(),
+  label: z.string(),
+  source: z.enum(['large', 'fallback']),
+  c_l: z.number().nullable(),
+  tokens: TokensSchema,
+  cost: z.number().nonnegative(),
+  cached: z.boolean(),
+  fallbackReason: FallbackReasonSchema.optional(),
+  error: z.string().optional(),
+});
+export type LlmCallResult = z.infer<typeof LlmCallResultSchema>;

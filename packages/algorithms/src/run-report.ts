@@ -1,0 +1,96 @@
+import type { Manifest, Report, ResultRecord, ResultSource } from '@datashunt/contracts';
+import { AccuracyTally } from './metrics.js';
+
+const SOURCES: ResultSource[] = ['small', 'learnable', 'large', 'fallback'];
+
+/** Fallbacks that still asked the large model (over_budget rows never reached it). */
+function askedLargeModel(r: ResultRecord): boolean {
+  return r.source === 'large' || (r.source === 'fallback' && r.fallbackReason !== 'over_budget');
+}
+
+/**
+ * Accumulates a run's report one result at a time, so finalize can stream a million results through
+ * it in constant memory.
+ */
+export class RunReportTally {
+  private results = 0;
+  private rejects = 0;
+  private readonly bySource = Object.fromEntries(SOURCES.map((s) => [s, 0])) as Record<ResultSource, number>;
+  private readonly fallbackReasons: Record<string, number> = {};
+  private asked = 0;
+  private paid = 0;
+  private cached = 0;
+  private tokens = { input: 0, output: 0 };
+  private cost = 0;
+  private graded = 0;
+  private readonly overall = new AccuracyTally();
+  private readonly perClass = new AccuracyTally();
+  private readonly perSource = new AccuracyTally();
+  private readonly versions = { specific: new Set<string>(), learnable: new Set<string>() };
+
+  addResult(r: ResultRecord): void {
+    this.results += 1;
+    this.bySource[r.source] += 1;
+    if (r.fallbackReason) this.fallbackReasons[r.fallbackReason] = (this.fallbackReasons[r.fallbackReason] ?? 0) + 1;
+    if (askedLargeModel(r)) {
+      this.asked += 1;
+      if (r.cached) this.cached += 1;
+      else if (r.tokens.input + r.tokens.output > 0) this.paid += 1;
+    }
+    this.tokens.input += r.tokens.input;
+    this.tokens.output += r.tokens.output;
+    this.cost += r.cost;
+    (r.source === 'learnable' ? this.versions.learnable : this.versions.specific).add(r.modelVersion);
+    if (r.gold !== undefined) {
+      const correct = r.gold === r.label;
+      this.graded += 1;
+      this.overall.add('all', correct);
+      this.perClass.add(r.gold, correct);
+      this.perSource.add(r.source, correct);
+    }
+  }
+
+  addReject(): void {
+    this.rejects += 1;
+  }
+
+  build(args: { runId: string; manifestKey: string; manifest: Manifest; createdAt: string; finishedAt: Date }): Report {
+    const { manifest } = args;
+    return {
+      runId: args.runId,
+      manifestKey: args.manifestKey,
+      createdAt: args.createdAt,
+      finishedAt: args.finishedAt.toISOString(),
+      delta: manifest.delta,
+      promptMode: manifest.promptMode,
+      largeModel: manifest.largeModel.model,
+      modelVersions: {
+        specific: [...this.versions.specific].sort().join(',') || 'none',
+        learnable: [...this.versions.learnable].sort().join(',') || null,
+      },
+      rows: this.results + this.rejects,
+      results: this.results,
+      rejects: this.rejects,
+      bySource: { ...this.bySource },
+      fallbackReasons: { ...this.fallbackReasons },
+      queryProportion: this.results ? this.asked / this.results : 0,
+      largeModelCalls: { paid: this.paid, cached: this.cached },
+      tokens: { ...this.tokens },
+      costUsd: round(this.cost, 6),
+      budgetUsd: manifest.budgetUsd,
+      accuracy: this.graded
+        ? {
+            overall: this.overall.cell('all'),
+            perClass: this.perClass.toRecord(manifest.task.labels),
+            bySource: this.perSource.toRecord(SOURCES.filter((s) => this.bySource[s] > 0)),
+          }
+        : null,
+      wallSeconds: round((args.finishedAt.getTime() - Date.parse(args.createdAt)) / 1000, 3),
+    };
+  }
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

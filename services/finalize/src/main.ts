@@ -1,0 +1,4 @@
+import { runMain } from '@datashunt/runtime';
+import { finalizeService } from './index.js';
+
+await runMain('finalize', (runtime) => [finalizeService(runtime)]);

@@ -1,0 +1,85 @@
+import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
+import { jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
+import { RunStore, type ScoredRow } from '@datashunt/runs';
+import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
+import { isNotFound } from '@datashunt/storage';
+import { buildPart, decide, zipScored, type ModelVersions } from '../shard-decisions.js';
+
+export function llmCallJobId(runId: string, shard: number, line: number): string {
+  return jobId('llm-call', runId, shard, line);
+}
+
+/**
+ * Algorithm 2 over a scored shard (step "shunt"): confident rows are answered by the small models,
+ * the rest become llm-call children of this job. When they are done BullMQ runs this job again
+ * (step "collect"), which writes the shard's part: one result or reject per row.
+ */
+export function routeShardHandler(runtime: Runtime) {
+  const runs = new RunStore(runtime.s3, runtime.bucket);
+  return defineHandler({
+    name: 'route-shard',
+    async handle({ runId, outputPrefix, shard }, { job, token }) {
+      const { manifest } = await runs.snapshot(outputPrefix, runId);
+      const children = await job.getChildrenValues<unknown>();
+      const versions = Object.values(children).find(isScoreResult);
+      if (!versions) {
+        const failures = Object.values(await job.getIgnoredChildrenFailures());
+        throw new UnrecoverableError(`shard ${shard} was not scored: ${failures[0] ?? 'score result missing'}`);
+      }
+      const entries = zipScored(await collect(runs.readShard(outputPrefix, runId, shard)), await readScored(runs, outputPrefix, runId, shard));
+
+      if ((job.data as { step?: string }).step !== 'collect') {
+        const calls: CatalogJob<'llm-call'>[] = [];
+        for (const { row, scored } of entries) {
+          const decision = decide(manifest, scored);
+          if (decision?.source !== 'large' || 'reject' in scored) continue;
+          calls.push({
+            name: 'llm-call',
+            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id, input: row.input, probs: scored.p1, fallbackLabel: manifest.task.labels[decision.fallbackIndex]! },
+            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
+            opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+          });
+        }
+        if (calls.length) {
+          await runtime.queues.addBulk(calls);
+          await job.updateData({ ...job.data, step: 'collect' });
+          if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+          return finish(await job.getChildrenValues<unknown>(), await job.getIgnoredChildrenFailures());
+        }
+      }
+      return finish(children, await job.getIgnoredChildrenFailures());
+
+      async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
+        const answers = new Map<number, LlmCallResult>();
+        for (const value of Object.values(values)) {
+          const parsed = LlmCallResultSchema.safeParse(value);
+          if (parsed.success) answers.set(parsed.data.line, parsed.data);
+        }
+        const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
+        const part = buildPart(manifest, entries, versions as ModelVersions, answers, (line) => failureByLine.get(line));
+        await runs.writePart(outputPrefix, runId, shard, part);
+        return { shard, rows: part.length, large: answers.size, failedCalls: failureByLine.size };
+      }
+    },
+  });
+}
+
+function isScoreResult(value: unknown): value is ModelVersions {
+  return typeof value === 'object' && value !== null && 'specificVersion' in value;
+}
+
+async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+async function readScored(runs: RunStore, outputPrefix: string, runId: string, shard: number): Promise<ScoredRow[]> {
+  try {
+    return await collect(runs.readScored(outputPrefix, runId, shard));
+  } catch (error) {
+    if (isNotFound(error)) throw new UnrecoverableError(`shard ${shard} has no scores`);
+    throw error;
+  }
+}
+

@@ -1,0 +1,4 @@
+import { runMain } from '@datashunt/runtime';
+import { routerService } from './index.js';
+
+await runMain('router', (runtime) => [routerService(runtime)]);

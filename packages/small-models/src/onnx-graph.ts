@@ -49,7 +49,8 @@ export function readOnnxWeights(bytes: Uint8Array, family: TrainableFamily): Cla
   for (const t of model.graph?.initializer ?? []) {
     if (t.dataType !== FLOAT || !t.name) continue;
     const dims = (t.dims ?? []).map((d) => (typeof d === 'number' ? d : (d as Long).toNumber()));
-    const data = t.rawData && t.rawData.length > 0 ? new Float32Array(t.rawData.slice().buffer) : Float32Array.from(t.floatData ?? []);
+    // rawData may be a Buffer view into a shared pool at any offset: copy it to aligned memory.
+    const data = t.rawData && t.rawData.length > 0 ? new Float32Array(Uint8Array.from(t.rawData).buffer) : Float32Array.from(t.floatData ?? []);
     byName.set(t.name, { name: t.name, dims, data });
   }
   try {

@@ -1,5 +1,6 @@
 import type { ModelMeta } from '@datashunt/contracts';
-import ort, { type InferenceSession, type Tensor } from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { InvalidOnnxError, SignatureMismatchError } from './errors.js';
 import { createBatchFeaturizer } from './featurizer.js';
 import type { BatchFeaturizer, FeedTensor, ModelInput } from './feeds.js';

@@ -7,3 +7,4 @@ export * from './metrics.js';
 export * from './runtime.js';
 export * from './worker-host.js';
 export * from './main.js';
+export * from './run-events.js';

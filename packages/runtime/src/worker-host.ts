@@ -82,6 +82,7 @@ export interface ServiceModule {
 }
 
 export interface RunningServices {
+  modules: ServiceModule[];
   workers: Worker[];
   stop(): Promise<void>;
 }
@@ -96,6 +97,7 @@ export async function runServices(runtime: Runtime, modules: ServiceModule[]): P
   for (const m of modules) await m.start?.();
   runtime.logger.info({ services: modules.map((m) => m.name) }, 'services started');
   return {
+    modules,
     workers,
     async stop() {
       await closeWorkers(workers, runtime.config.SHUTDOWN_TIMEOUT_MS);

@@ -43,7 +43,7 @@ export function manifestIngestHandler(runtime: Runtime) {
         opts: { jobId: jobId('finalize-run', runId) },
       });
       if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; their rows become rejects');
-      return { status: 'routed', runId, shards, failedShards: failedShards.length };
+      return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
 }
@@ -59,7 +59,7 @@ export function routeJobId(runId: string, shard: number): string {
 
 type PlanOutcome =
   | { status: 'planned'; runId: string; outputPrefix: string; shards: number }
-  | { status: 'invalid'; errorKey: string; message: string };
+  | { status: 'invalid'; manifestKey: string; errorKey: string; message: string };
 
 async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
   let bytes: Buffer;
@@ -142,5 +142,5 @@ async function reportInvalid(runtime: Runtime, manifestKey: string, message: str
   const errorKey = manifestErrorKey(DEFAULT_OUTPUT_PREFIX, manifestKey);
   await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, at: new Date().toISOString(), message, issues });
   runtime.logger.warn({ manifest: manifestKey, errorKey, message }, 'manifest rejected');
-  return { status: 'invalid', errorKey, message };
+  return { status: 'invalid', manifestKey, errorKey, message };
 }

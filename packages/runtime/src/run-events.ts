@@ -1,0 +1,80 @@
+import { QueueEvents } from 'bullmq';
+import type { Config } from './config.js';
+
+export type RunOutcome =
+  | { status: 'finished'; runId: string; reportKey: string }
+  | { status: 'invalid'; manifestKey: string; errorKey: string; message: string };
+
+/**
+ * Waits for the end of the run a manifest starts, from BullMQ's queue events rather than polling:
+ * ingest reports the run id (or an invalid manifest), finalize reports the finished run. Subscribe
+ * before the manifest is dropped, then call `wait`.
+ */
+export class RunWatcher {
+  private readonly ingest: QueueEvents;
+  private readonly finalize: QueueEvents;
+  private readonly runIds = new Map<string, string>();
+  private readonly finished = new Map<string, { runId: string; reportKey: string }>();
+  private readonly invalid = new Map<string, { errorKey: string; message: string }>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(config: Config) {
+    const opts = { connection: { url: config.REDIS_URL, maxRetriesPerRequest: null }, prefix: config.QUEUE_PREFIX };
+    this.ingest = new QueueEvents('ingest', opts);
+    this.finalize = new QueueEvents('finalize', opts);
+    this.ingest.on('completed', ({ returnvalue }) => {
+      const value = parse(returnvalue);
+      if (value?.status === 'invalid') this.invalid.set(value.manifestKey, { errorKey: value.errorKey, message: value.message });
+      if (value?.status === 'routed') this.runIds.set(value.manifestKey, value.runId);
+      this.notify();
+    });
+    this.finalize.on('completed', ({ returnvalue }) => {
+      const value = parse(returnvalue);
+      if (value?.runId) this.finished.set(value.runId, { runId: value.runId, reportKey: value.reportKey });
+      this.notify();
+    });
+  }
+
+  async ready(): Promise<void> {
+    await Promise.all([this.ingest.waitUntilReady(), this.finalize.waitUntilReady()]);
+  }
+
+  wait(manifestKey: string, timeoutMs: number): Promise<RunOutcome> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const invalid = this.invalid.get(manifestKey);
+        if (invalid) return done({ status: 'invalid', manifestKey, ...invalid });
+        const runId = this.runIds.get(manifestKey);
+        const finished = runId ? this.finished.get(runId) : undefined;
+        if (finished) done({ status: 'finished', ...finished });
+      };
+      const timer = setTimeout(() => {
+        this.listeners.delete(check);
+        reject(new Error(`run of ${manifestKey} did not finish within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (outcome: RunOutcome) => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(outcome);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.ingest.close(), this.finalize.close()]);
+  }
+
+  private notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+function parse(value: unknown): Record<string, string> | undefined {
+  try {
+    return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startLocalStack, PIPELINE_SERVICES, type LocalStack } from '@datashunt/cli';
+import type { ManifestInput } from '@datashunt/contracts';
+import { buildDataset, datasetPaths, readJsonlFile } from '@datashunt/datasets';
+import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
+import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
+import { headObject, putBytes, putJson, toJsonl } from '@datashunt/storage';
+
+export interface SpamRow {
+  id: string;
+  input: string;
+  label: string;
+}
+
+/** The SpamAssassin splits, built once into .data/datasets by the project's own builder. */
+export async function spamSplits(): Promise<{ train: SpamRow[]; validation: SpamRow[]; test: SpamRow[] }> {
+  await buildDataset('spam');
+  const paths = datasetPaths('spam');
+  const read = async (path: string) => {
+    const rows: SpamRow[] = [];
+    for await (const row of readJsonlFile<SpamRow>(path)) rows.push({ id: row.id, input: row.input, label: row.label });
+    return rows;
+  };
+  return { train: await read(paths.train), validation: await read(paths.validation), test: await read(paths.test) };
+}
+
+export interface TestStack extends LocalStack {
+  dir: string;
+  registry: ModelRegistry;
+  put(key: string, body: string): Promise<void>;
+  /** Drops a manifest and announces it the way S3 would, through the ingest notification endpoint. */
+  dropManifest(key: string, manifest: unknown): Promise<void>;
+  ingestPort(): number;
+  dispose(): Promise<void>;
+}
+
+/** A whole stack per test file: its own S3 directory, queue prefix and ports, so files never collide. */
+export async function startTestStack(options: { standInTrainPath: string; env?: Record<string, string> }): Promise<TestStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'ds-it-'));
+  const modelsDir = join(dir, 'reference-llm');
+  await writeStandIn(modelsDir, await buildStandIn({ trainPath: options.standInTrainPath, task: 'spam', perClass: 40, seed: 7 }));
+  const stack = await startLocalStack({
+    dataDir: dir,
+    services: PIPELINE_SERVICES,
+    referenceModelsDir: modelsDir,
+    logLevel: 'silent',
+    env: {
+      QUEUE_PREFIX: `it${randomBytes(4).toString('hex')}`,
+      S3_BUCKET: 'datashunt-it',
+      INGEST_HTTP_PORT: '0',
+      SWEEP_EVERY_MS: '0',
+      ...options.env,
+    },
+  });
+  const { s3, bucket } = stack.runtime;
+  const ingest = stack.services.modules.find((m) => m.name === 'ingest') as unknown as { port(): number };
+  return {
+    ...stack,
+    dir,
+    registry: new ModelRegistry(s3, bucket),
+    put: (key, body) => putBytes(s3, { bucket, key }, body),
+    ingestPort: () => ingest.port(),
+    async dropManifest(key, manifest) {
+      await putJson(s3, { bucket, key }, manifest);
+      const head = await headObject(s3, { bucket, key });
+      const res = await fetch(`http://127.0.0.1:${ingest.port()}/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, eTag: head!.etag } } }] }),
+      });
+      if (res.status !== 202) throw new Error(`notification refused: ${res.status} ${await res.text()}`);
+    },
+    async dispose() {
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function trainSpamModel(registry: ModelRegistry, train: SpamRow[], validation: SpamRow[]) {
+  return trainAndRegister({
+    registry,
+    name: 'spam-text',
+    family: 'text-fasttext',
+    labels: ['ham', 'spam'],
+    train,
+    validation,
+    hyper: { epochs: 4, seed: 3 },
+  });
+}
+
+export function spamManifest(inputKey: string, over: Partial<ManifestInput> = {}): ManifestInput {
+  return {
+    task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam or ham (legitimate)?' },
+    input: { uri: inputKey },
+    smallModel: { name: 'spam-text' },
+    largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 60_000 },
+    delta: 0.99,
+    budgetUsd: 10,
+    shardSize: 150,
+    ...over,
+  };
+}
+
+export { toJsonl };

@@ -1,5 +1,8 @@
 import type { Param } from './networks.js';
 
+const ADAM_BETA1 = 0.9;
+const ADAM_BETA2 = 0.999;
+
 export type OptimizerName = 'adam' | 'sgd';
 
 export interface OptimizerOptions {
@@ -18,6 +21,8 @@ export class Optimizer {
   private readonly first: Float32Array[];
   private readonly second: Float32Array[];
   private step = 0;
+  /** Adam's learning rate with both bias corrections folded in, fixed for one step. */
+  private adamStepSize = 0;
 
   constructor(
     private readonly params: Param[],
@@ -29,6 +34,7 @@ export class Optimizer {
 
   apply(): void {
     this.step += 1;
+    this.adamStepSize = (this.options.learningRate * Math.sqrt(1 - ADAM_BETA2 ** this.step)) / (1 - ADAM_BETA1 ** this.step);
     this.params.forEach((p, k) => {
       if (!p.sparse) {
         this.update(k, 0, p.value.length);
@@ -54,14 +60,14 @@ export class Optimizer {
       return;
     }
     const v = this.second[k]!;
-    const b1 = 0.9;
-    const b2 = 0.999;
-    const stepSize = (lr * Math.sqrt(1 - b2 ** this.step)) / (1 - b1 ** this.step);
+    const stepSize = this.adamStepSize;
     for (let i = from; i < to; i++) {
       const g = grad[i]!;
-      m[i] = b1 * m[i]! + (1 - b1) * g;
-      v[i] = b2 * v[i]! + (1 - b2) * g * g;
-      value[i]! -= (stepSize * m[i]!) / (Math.sqrt(v[i]!) + 1e-8);
+      const mi = ADAM_BETA1 * m[i]! + (1 - ADAM_BETA1) * g;
+      const vi = ADAM_BETA2 * v[i]! + (1 - ADAM_BETA2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      value[i]! -= (stepSize * mi) / (Math.sqrt(vi) + 1e-8);
       grad[i] = 0;
     }
   }

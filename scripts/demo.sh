@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
+node scripts/ensure-redis.mjs
 node packages/cli/dist/main.js demo "$@"

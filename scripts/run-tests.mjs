@@ -2,7 +2,7 @@
 // file at a time (they share Redis and ports), and ends with the line CI reads: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { ensureRedis } from './redis.mjs';
+import { ensureRedis } from './ensure-redis.mjs';
 
 await ensureRedis();
 mkdirSync('.test-results', { recursive: true });

@@ -28,3 +28,11 @@ export async function ensureRedis() {
   if (!(await answers(host, port))) throw new Error(`redis-server started but does not answer on ${port}`);
   console.log(`started redis-server on ${host}:${port}`);
 }
+
+// Run directly (`node scripts/ensure-redis.mjs`) by the quick-start scripts.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  ensureRedis().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

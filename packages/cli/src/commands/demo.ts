@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
+import { buildDataset, datasetPaths, readJsonlFile, type DatasetName } from '@datashunt/datasets';
+import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
+import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
+import { getJson, putBytes, putJson } from '@datashunt/storage';
+import { startLocalStack } from '../local-stack.js';
+import { formatReport } from '../report-format.js';
+import { PIPELINE_SERVICES } from '../services.js';
+
+const USAGE = `usage: datashunt demo [--dataset spam|fine-foods] [--keep-running] [--data-dir DIR]
+Runs DS+ end to end on the embedded default: local Redis, the embedded S3 server, the reference LLM
+and a real labelled dataset; trains the small model on first use, drops a manifest, prints the report.`;
+
+const TASKS: Record<'spam' | 'fine-foods', { instruction: string; modelName: string }> = {
+  spam: { instruction: 'Is this e-mail spam or ham (a legitimate mail)?', modelName: 'spam-text' },
+  'fine-foods': { instruction: 'Is this Amazon fine-food review rated great (5 stars) or other?', modelName: 'fine-foods-text' },
+};
+
+/** Accuracy the small model must reach on the rows it keeps: sets the demo's calibrated delta. */
+const DEMO_TARGET_ACCURACY = 0.99;
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { dataset: { type: 'string', default: 'spam' }, 'keep-running': { type: 'boolean' }, 'data-dir': { type: 'string', default: '.data/demo' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return console.log(USAGE), 0;
+  const dataset = values.dataset as DatasetName;
+  if (dataset !== 'spam' && dataset !== 'fine-foods') return console.error(`unknown demo dataset "${dataset}"\n${USAGE}`), 2;
+  const task = TASKS[dataset];
+  const dataDir = resolve(values['data-dir']!);
+
+  const meta = await buildDataset(dataset);
+  const paths = datasetPaths(dataset);
+  console.log(`dataset ${dataset}: ${meta.splits.train.total} train, ${meta.splits.validation.total} validation, ${meta.splits.test.total} test rows (${meta.source.package})`);
+  const standIn = await buildStandIn({ trainPath: paths.train, task: dataset, perClass: 60, seed: 1 });
+  await writeStandIn(join(dataDir, 'reference-llm'), standIn);
+
+  const stack = await startLocalStack({
+    dataDir,
+    services: [...PIPELINE_SERVICES, 'dashboard'],
+    env: { SWEEP_EVERY_MS: process.env.SWEEP_EVERY_MS ?? '1000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+  });
+  try {
+    const { s3, bucket } = stack.runtime;
+    const registry = new ModelRegistry(s3, bucket);
+    let version = await registry.current(task.modelName, 'specific');
+    if (!version) {
+      console.log(`training the small model ${task.modelName} (fastText-style, ${meta.splits.train.total} rows)...`);
+      const trained = await trainAndRegister({
+        registry,
+        name: task.modelName,
+        family: 'text-fasttext',
+        labels: meta.labels,
+        train: await readRows(paths.train),
+        validation: await readRows(paths.validation),
+        targetAccuracy: DEMO_TARGET_ACCURACY,
+      });
+      version = trained.meta.version;
+      console.log(`  validation accuracy ${(trained.evaluation.accuracy * 100).toFixed(2)}%, ECE ${trained.evaluation.ece.toFixed(4)}, calibrated delta ${trained.meta.calibratedDelta}`);
+    }
+    const model = (await registry.get(task.modelName, version)).meta;
+
+    const inputKey = `datasets/${dataset}/test.jsonl`;
+    await putBytes(s3, { bucket, key: inputKey }, await readFile(paths.test));
+    const name = `demo-${dataset}-${new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14)}`;
+    const manifestKey = `${stack.config.MANIFEST_PREFIX}${name}.json`;
+    const manifest: ManifestInput = {
+      name,
+      task: { type: 'classification', labels: meta.labels, instruction: task.instruction },
+      input: { uri: inputKey },
+      smallModel: { name: task.modelName },
+      largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 6_000 },
+      delta: model.calibratedDelta ?? 0.97,
+      promptMode: 'soft',
+      budgetUsd: 1,
+      shardSize: 500,
+    };
+    await putJson(s3, { bucket, key: manifestKey }, manifest);
+    console.log(`dropped s3://${bucket}/${manifestKey}; the sweep picks it up. Bull Board: ${dashboardUrl(stack)}`);
+
+    const outcome = await stack.watcher.wait(manifestKey, 30 * 60_000);
+    if (outcome.status === 'invalid') return console.error(`manifest refused: ${outcome.message}`), 1;
+    const report = await getJson<Report>(s3, { bucket, key: outcome.reportKey });
+    console.log(`\n${formatReport(report)}\n`);
+    console.log(`results: s3://${bucket}/${runKeys(manifest.output?.prefix ?? 'runs/', report.runId).results} (files under ${join(dataDir, 's3', bucket)})`);
+    if (values['keep-running']) {
+      console.log('services keep running (Ctrl-C stops them)');
+      await new Promise<void>((done) => process.once('SIGINT', done));
+    }
+    return 0;
+  } finally {
+    await stack.close();
+  }
+}
+
+function dashboardUrl(stack: Awaited<ReturnType<typeof startLocalStack>>): string {
+  const dashboard = stack.services.modules.find((m) => m.name === 'dashboard') as unknown as { url(): string | undefined } | undefined;
+  return dashboard?.url() ?? 'not running';
+}
+
+async function readRows(path: string): Promise<Array<{ input: string | number[]; label: string }>> {
+  const rows: Array<{ input: string | number[]; label: string }> = [];
+  for await (const row of readJsonlFile<{ input: string | number[]; label: string }>(path)) rows.push({ input: row.input, label: row.label });
+  return rows;
+}

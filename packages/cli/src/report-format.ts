@@ -1,0 +1,23 @@
+import type { Report } from '@datashunt/contracts';
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   n/a' : `${(x * 100).toFixed(2).padStart(6)}%`);
+
+/** The report as a person reads it in a terminal; report.json stays the machine-readable form. */
+export function formatReport(report: Report): string {
+  const lines = [
+    `run ${report.runId}  (${report.manifestKey})`,
+    `  rows ${report.rows}: ${report.results} results, ${report.rejects} rejects   wall ${report.wallSeconds.toFixed(1)} s`,
+    `  small model ${report.modelVersions.specific}${report.modelVersions.learnable ? `, learnable ${report.modelVersions.learnable}` : ''}; delta ${report.delta}; prompt ${report.promptMode}; large model ${report.largeModel}`,
+    `  answered by: small ${report.bySource.small}, learnable ${report.bySource.learnable}, large ${report.bySource.large}, fallback ${report.bySource.fallback}` +
+      (Object.keys(report.fallbackReasons).length ? ` (${Object.entries(report.fallbackReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
+    `  query proportion ${pct(report.queryProportion)}   large-model calls: ${report.largeModelCalls.paid} paid, ${report.largeModelCalls.cached} cached`,
+    `  tokens in ${report.tokens.input}, out ${report.tokens.output}   cost $${report.costUsd.toFixed(6)} of $${report.budgetUsd} budget`,
+  ];
+  if (report.accuracy) {
+    const a = report.accuracy;
+    lines.push(`  accuracy ${pct(a.overall.accuracy)} (${a.overall.correct}/${a.overall.total})`);
+    lines.push(`    per class:  ${Object.entries(a.perClass).map(([k, c]) => `${k} ${pct(c.accuracy).trim()} (${c.total})`).join(', ')}`);
+    lines.push(`    per source: ${Object.entries(a.bySource).map(([k, c]) => `${k} ${pct(c.accuracy).trim()} (${c.total})`).join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -29,3 +29,9 @@ export function int32sToFeed(name: string, type: FeedType, values: Int32Array, d
   }
   return { name, type, data, dims };
 }
+
+/** A short description of a value that is not the input a featurizer expected, for error messages. */
+export function describeInput(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return value === null ? 'null' : typeof value;
+}

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './feeds.js';
+export * from './random.js';
 export * from './tokenizer.js';
 export * from './text-featurizer.js';
 export * from './pixel-featurizer.js';

@@ -1,7 +1,6 @@
 import type { FeaturizerConfig } from '@datashunt/contracts';
 import { InvalidInputError } from './errors.js';
-import type { BatchFeaturizer, FeedTensor, ModelInput } from './feeds.js';
-import { describe } from './text-featurizer.js';
+import { describeInput, type BatchFeaturizer, type FeedTensor, type ModelInput } from './feeds.js';
 
 export type PixelsConfig = Extract<FeaturizerConfig, { kind: 'pixels' }>;
 
@@ -21,7 +20,7 @@ export class PixelBatchFeaturizer implements BatchFeaturizer {
 
   /** Validates one row (a non-finite value would poison every score of its batch) and writes it scaled. */
   encode(row: ModelInput, out: Float32Array, offset: number, rowIndex: number): void {
-    if (!Array.isArray(row)) throw new InvalidInputError(`row ${rowIndex}: a pixel model needs an array of numbers, got ${describe(row)}`);
+    if (!Array.isArray(row)) throw new InvalidInputError(`row ${rowIndex}: a pixel model needs an array of numbers, got ${describeInput(row)}`);
     if (row.length !== this.width) {
       throw new InvalidInputError(`row ${rowIndex}: expected ${this.width} values (shape ${this.config.shape.join('x')}), got ${row.length}`);
     }

@@ -1,7 +1,7 @@
 import type { FeaturizerConfig } from '@datashunt/contracts';
-import type { ModelInput } from './feeds.js';
+import { describeInput, type ModelInput } from './feeds.js';
 import { PixelBatchFeaturizer } from './pixel-featurizer.js';
-import { describe, HashedNgramEncoder } from './text-featurizer.js';
+import { HashedNgramEncoder } from './text-featurizer.js';
 import { InvalidInputError } from './errors.js';
 import { MlpNetwork, TextNetwork, type Network } from './networks.js';
 import { classCount, type ClassifierWeights } from './weights.js';
@@ -19,7 +19,7 @@ export function rowFeatures(featurizer: FeaturizerConfig, inputs: readonly Model
     const encoder = new HashedNgramEncoder(featurizer);
     const scratch = new Int32Array(featurizer.maxTokens);
     return inputs.map((input, r) => {
-      if (typeof input !== 'string') throw new InvalidInputError(`row ${firstRowIndex + r}: a text model needs a string input, got ${describe(input)}`);
+      if (typeof input !== 'string') throw new InvalidInputError(`row ${firstRowIndex + r}: a text model needs a string input, got ${describeInput(input)}`);
       return scratch.slice(0, encoder.encode(input, scratch, 0));
     });
   }

@@ -1,6 +1,6 @@
 import type { FeaturizerConfig } from '@datashunt/contracts';
 import { InvalidInputError } from './errors.js';
-import { int32sToFeed, type BatchFeaturizer, type FeedTensor, type FeedType, type ModelInput } from './feeds.js';
+import { describeInput, int32sToFeed, type BatchFeaturizer, type FeedTensor, type FeedType, type ModelInput } from './feeds.js';
 import { combineHashes, fnv1a, forEachToken } from './tokenizer.js';
 
 export type HashedNgramsConfig = Extract<FeaturizerConfig, { kind: 'hashed-ngrams' }>;
@@ -104,7 +104,7 @@ export class TokenBatchFeaturizer implements BatchFeaturizer {
     const counts = new Int32Array(rows.length);
     let length = this.fixedLength ?? 1;
     rows.forEach((row, r) => {
-      if (typeof row !== 'string') throw new InvalidInputError(`row ${firstRowIndex + r}: a text model needs a string input, got ${describe(row)}`);
+      if (typeof row !== 'string') throw new InvalidInputError(`row ${firstRowIndex + r}: a text model needs a string input, got ${describeInput(row)}`);
       counts[r] = Math.min(this.encoder.encode(row, this.scratch, r * max), this.fixedLength ?? max);
       if (!this.fixedLength) length = Math.max(length, counts[r]!);
     });
@@ -119,9 +119,4 @@ export class TokenBatchFeaturizer implements BatchFeaturizer {
     if (this.names.mask) feeds.push(int32sToFeed(this.names.mask.name, this.names.mask.type, mask, dims));
     return feeds;
   }
-}
-
-export function describe(value: unknown): string {
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return value === null ? 'null' : typeof value;
 }

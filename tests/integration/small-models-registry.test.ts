@@ -1,5 +1,5 @@
 import { distillKeys, modelKeys } from '@datashunt/contracts';
-import { createS3Client, ensureBucket, getJson, listObjects, readAllJsonl, startLocalS3, type LocalS3 } from '@datashunt/storage';
+import { createS3Client, ensureBucket, getJson, headObject, listObjects, readAllJsonl, startLocalS3, type LocalS3 } from '@datashunt/storage';
 import {
   exportDistillationSet,
   exportOnnx,
@@ -146,6 +146,9 @@ describe('small-model registry over the embedded S3 server', () => {
       ],
     });
     expect({ key, count }).toEqual({ key: distillKeys('byo').exportSet('20261128T000000Z'), count: 2 });
+    const bad = exportDistillationSet(s3, 'models-test', { modelName: 'byo', labels: LABELS, stamp: 'bad', rows: [{ id: 'r3', input: 'x', target: [1] }] });
+    await expect(bad).rejects.toThrow(new TrainingDataError('distillation row r3: target has 1 probabilities for 2 labels'));
+    expect(await headObject(s3, { bucket: 'models-test', key: distillKeys('byo').exportSet('bad') })).toBeUndefined();
     expect(await readAllJsonl(s3, { bucket: 'models-test', key })).toEqual([
       { id: 'r1', input: 'good', target: { pos: 0.9, neg: 0.1 }, source: 'large' },
       { id: 'r2', input: 'bad', target: { pos: 0.3, neg: 0.7 }, source: 'specific' },

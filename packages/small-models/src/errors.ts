@@ -30,3 +30,8 @@ export class TrainingDataError extends SmallModelError {
 export class RegistryError extends SmallModelError {
   override name = 'RegistryError';
 }
+
+/** A hyper-parameter outside its range (a zero batch size would never finish an epoch). */
+export class HyperParameterError extends SmallModelError {
+  override name = 'HyperParameterError';
+}

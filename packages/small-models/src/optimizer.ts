@@ -49,8 +49,8 @@ export class Optimizer {
   private update(k: number, from: number, to: number): void {
     const { value, grad } = this.params[k]!;
     const m = this.first[k]!;
-    const lr = this.options.learningRate;
     if (this.options.name === 'sgd') {
+      const lr = this.options.learningRate;
       const mu = this.options.momentum ?? 0.9;
       for (let i = from; i < to; i++) {
         m[i] = mu * m[i]! + grad[i]!;

@@ -1,6 +1,6 @@
 import { softmax } from '@datashunt/algorithms';
 import { FeaturizerSchema } from '@datashunt/contracts';
-import { TrainingDataError } from './errors.js';
+import { HyperParameterError, TrainingDataError } from './errors.js';
 import { SeededRandom } from './random.js';
 import { createNetwork, predictProbabilities } from './row-features.js';
 import { trainClassifier, type TrainClassifierArgs } from './trainer.js';
@@ -156,6 +156,16 @@ describe('trainClassifier', () => {
   ])('refuses %s with a TrainingDataError', (_, over, message) => {
     expect(() => trainClassifier(text(over as Partial<TrainClassifierArgs>))).toThrow(TrainingDataError);
     expect(() => trainClassifier(text(over as Partial<TrainClassifierArgs>))).toThrow(message);
+  });
+
+  it.each([
+    [{ batchSize: 0 }, 'batchSize must be a positive integer, got 0'],
+    [{ epochs: 1.5 }, 'epochs must be a positive integer, got 1.5'],
+    [{ hidden: [16, 0] }, 'hidden[1] must be a positive integer, got 0'],
+    [{ learningRate: -1 }, 'learningRate must be a positive number, got -1'],
+    [{ validationFraction: 1 }, 'validationFraction must be in [0, 1), got 1'],
+  ])('refuses hyper-parameters %j', (hyper, message) => {
+    expect(() => trainClassifier(text({ hyper: hyper as never }))).toThrow(new HyperParameterError(message));
   });
 
   it('refuses starting weights that do not fit', () => {

@@ -1,5 +1,5 @@
 import { FeaturizerSchema, type FeaturizerConfig } from '@datashunt/contracts';
-import { TrainingDataError } from './errors.js';
+import { HyperParameterError, TrainingDataError } from './errors.js';
 import type { Network } from './networks.js';
 import { Optimizer, type OptimizerName } from './optimizer.js';
 import { SeededRandom } from './random.js';
@@ -80,7 +80,7 @@ export interface TrainedClassifier {
  * Deterministic for a given seed.
  */
 export function trainClassifier(args: TrainClassifierArgs): TrainedClassifier {
-  const hyper = { ...DEFAULT_HYPER_PARAMETERS, ...args.hyper };
+  const hyper = checkHyperParameters({ ...DEFAULT_HYPER_PARAMETERS, ...args.hyper });
   const labels = args.labels;
   if (new Set(labels).size !== labels.length || labels.length < 2) throw new TrainingDataError(`labels must be at least two distinct names, got ${JSON.stringify(labels)}`);
   if (args.train.length === 0) throw new TrainingDataError('the training set is empty');
@@ -119,6 +119,19 @@ export function trainClassifier(args: TrainClassifierArgs): TrainedClassifier {
     else if (epoch - best.epoch >= hyper.patience) break;
   }
   return { weights: best.weights, featurizer, hyper, history, bestEpoch: best.epoch };
+}
+
+function checkHyperParameters(hyper: HyperParameters): HyperParameters {
+  const positiveIntegers = { epochs: hyper.epochs, batchSize: hyper.batchSize, patience: hyper.patience, embeddingDim: hyper.embeddingDim } as Record<string, number>;
+  hyper.hidden.forEach((h, i) => (positiveIntegers[`hidden[${i}]`] = h));
+  for (const [name, value] of Object.entries(positiveIntegers)) {
+    if (!Number.isInteger(value) || value < 1) throw new HyperParameterError(`${name} must be a positive integer, got ${value}`);
+  }
+  if (!(hyper.learningRate > 0) || !Number.isFinite(hyper.learningRate)) throw new HyperParameterError(`learningRate must be a positive number, got ${hyper.learningRate}`);
+  if (!(hyper.validationFraction >= 0 && hyper.validationFraction < 1)) throw new HyperParameterError(`validationFraction must be in [0, 1), got ${hyper.validationFraction}`);
+  if (!(hyper.momentum >= 0 && hyper.momentum < 1)) throw new HyperParameterError(`momentum must be in [0, 1), got ${hyper.momentum}`);
+  if (hyper.optimizer !== 'adam' && hyper.optimizer !== 'sgd') throw new HyperParameterError(`optimizer must be adam or sgd, got ${String(hyper.optimizer)}`);
+  return hyper;
 }
 
 /** A seeded random hold-out of `fraction` of the rows (the same split for the same seed). */

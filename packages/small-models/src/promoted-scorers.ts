@@ -29,12 +29,15 @@ export class PromotedScorers {
     private readonly options: ScorerOptions & { refreshMs?: number },
   ) {}
 
-  /** The promoted version's scorer, or undefined when no version of the role was promoted. */
-  async acquire(name: string, role: ModelRole): Promise<ScorerLease | undefined> {
-    const key = `${name}/${role}`;
+  /**
+   * The promoted version's scorer, or undefined when no version of the role was promoted. A pinned
+   * version (a manifest may name one) is held in a slot of its own and never replaced.
+   */
+  async acquire(name: string, role: ModelRole, pinnedVersion?: string): Promise<ScorerLease | undefined> {
+    const key = pinnedVersion ? `${name}@${pinnedVersion}` : `${name}/${role}`;
     const held = this.slots.get(key);
-    const fresh = held && Date.now() - held.checkedAt < (this.options.refreshMs ?? 0);
-    const slot = fresh ? held.slot : await this.refresh(key, name, role);
+    const fresh = held && (pinnedVersion !== undefined || Date.now() - held.checkedAt < (this.options.refreshMs ?? 0));
+    const slot = fresh ? held.slot : await this.refresh(key, name, role, pinnedVersion);
     if (!slot) return undefined;
     slot.leases += 1;
     let released = false;
@@ -55,18 +58,18 @@ export class PromotedScorers {
     this.slots.clear();
   }
 
-  private refresh(key: string, name: string, role: ModelRole): Promise<Slot | undefined> {
+  private refresh(key: string, name: string, role: ModelRole, pinnedVersion: string | undefined): Promise<Slot | undefined> {
     // Concurrent acquires of one key share one pointer check and one load.
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.load(key, name, role).finally(() => this.loading.delete(key));
+      pending = this.load(key, name, role, pinnedVersion).finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     return pending;
   }
 
-  private async load(key: string, name: string, role: ModelRole): Promise<Slot | undefined> {
-    const version = await this.registry.current(name, role);
+  private async load(key: string, name: string, role: ModelRole, pinnedVersion: string | undefined): Promise<Slot | undefined> {
+    const version = pinnedVersion ?? (await this.registry.current(name, role));
     const held = this.slots.get(key);
     if (held && held.slot.scorer.version === version) {
       held.checkedAt = Date.now();

@@ -1,12 +1,17 @@
 import type { Runtime, ServiceModule } from '@datashunt/runtime';
+import { ModelRegistry, PromotedScorers } from '@datashunt/small-models';
 import { scoreShardHandler } from './handlers/score-shard.js';
-import { ScorerCache } from './scorer-cache.js';
 
 export type { ScoreShardResult } from './handlers/score-shard.js';
 
 /** scorer: the small models over whole shards; the service that may hold a GPU. */
 export function scorerService(runtime: Runtime): ServiceModule {
-  const scorers = new ScorerCache(runtime);
+  // The registry pointer is read before every shard (refreshMs 0): a promotion applies from the next shard.
+  const scorers = new PromotedScorers(new ModelRegistry(runtime.s3, runtime.bucket), {
+    executionProviders: runtime.config.SCORER_EXECUTION_PROVIDERS,
+    batchSize: runtime.config.SCORER_BATCH_SIZE,
+    logger: runtime.logger,
+  });
   return {
     name: 'scorer',
     // A large shard on a slow CPU can take a while; the lock must outlive it.

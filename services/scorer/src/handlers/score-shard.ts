@@ -2,8 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Manifest } from '@datashunt/contracts';
 import { RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import type { Scorer } from '@datashunt/small-models';
-import type { ScorerCache } from '../scorer-cache.js';
+import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
 
 /** What the route job reads back from its score child. */
 export interface ScoreShardResult {
@@ -18,40 +17,57 @@ export interface ScoreShardResult {
  * Scores a whole shard with the specific model (C_s1) and, when one is registered, the learnable
  * 2CD model (C_s2), in batched tensors. Rows the model cannot take are marked with a reason.
  */
-export function scoreShardHandler(runtime: Runtime, scorers: ScorerCache) {
+export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
   return defineHandler({
     name: 'score-shard',
     async handle({ runId, outputPrefix, shard }): Promise<ScoreShardResult> {
       const { manifest } = await runs.snapshot(outputPrefix, runId);
-      const specific = await scorers.resolve(manifest.smallModel.name, 'specific', manifest.smallModel.version);
-      if (!specific) throw new UnrecoverableError(`no specific model "${manifest.smallModel.name}" is registered`);
-      const learnable = manifest.smallModel.useLearnable ? await scorers.resolve(manifest.smallModel.name, 'learnable') : undefined;
-      for (const model of [specific, learnable]) if (model) assertLabels(model, manifest);
-
-      const rows: ShardRow[] = [];
-      for await (const row of runs.readShard(outputPrefix, runId, shard)) rows.push(row);
-      const scored: ScoredRow[] = [];
-      const accepted: ShardRow[] = [];
-      for (const row of rows) {
-        const problem = inputProblem(specific, row.input);
-        if (problem) scored.push({ line: row.line, reject: problem });
-        else accepted.push(row);
+      // Leases hold one version per model for the whole shard, even if another is promoted meanwhile.
+      const leases: ScorerLease[] = [];
+      try {
+        const specificLease = await scorers.acquire(manifest.smallModel.name, 'specific', manifest.smallModel.version);
+        if (!specificLease) throw new UnrecoverableError(`no specific model "${manifest.smallModel.name}" is registered`);
+        leases.push(specificLease);
+        const learnableLease = manifest.smallModel.useLearnable ? await scorers.acquire(manifest.smallModel.name, 'learnable') : undefined;
+        if (learnableLease) leases.push(learnableLease);
+        return await scoreShard(runs, { runId, outputPrefix, shard, manifest }, specificLease.scorer, learnableLease?.scorer);
+      } finally {
+        await Promise.all(leases.map((l) => l.release()));
       }
-      const inputs = accepted.map((r) => r.input);
-      const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
-      accepted.forEach((row, i) => scored.push({ line: row.line, p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }));
-      scored.sort((a, b) => a.line - b.line);
-      await runs.writeScored(outputPrefix, runId, shard, scored);
-      return {
-        specificVersion: specific.version,
-        learnableVersion: learnable?.version ?? null,
-        provider: specific.provider,
-        scored: accepted.length,
-        rejected: rows.length - accepted.length,
-      };
     },
   });
+}
+
+async function scoreShard(
+  runs: RunStore,
+  { runId, outputPrefix, shard, manifest }: { runId: string; outputPrefix: string; shard: number; manifest: Manifest },
+  specific: Scorer,
+  learnable: Scorer | undefined,
+): Promise<ScoreShardResult> {
+  for (const model of [specific, learnable]) if (model) assertLabels(model, manifest);
+
+  const rows: ShardRow[] = [];
+  for await (const row of runs.readShard(outputPrefix, runId, shard)) rows.push(row);
+  const scored: ScoredRow[] = [];
+  const accepted: ShardRow[] = [];
+  for (const row of rows) {
+    const problem = inputProblem(specific, row.input);
+    if (problem) scored.push({ line: row.line, reject: problem });
+    else accepted.push(row);
+  }
+  const inputs = accepted.map((r) => r.input);
+  const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
+  accepted.forEach((row, i) => scored.push({ line: row.line, p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }));
+  scored.sort((a, b) => a.line - b.line);
+  await runs.writeScored(outputPrefix, runId, shard, scored);
+  return {
+    specificVersion: specific.version,
+    learnableVersion: learnable?.version ?? null,
+    provider: specific.provider,
+    scored: accepted.length,
+    rejected: rows.length - accepted.length,
+  };
 }
 
 function assertLabels(model: Scorer, manifest: Manifest): void {

@@ -50,6 +50,11 @@ export const ManifestSchema = z.object({
   }),
   largeModel: LargeModelSchema,
   delta: z.number().gt(0).lte(1),
+  /**
+   * shunt: DS+ (Algorithm 2). small-only / large-only send every row to one side: the baselines a
+   * team measures DS+ against, through the same pipeline and report.
+   */
+  strategy: z.enum(['shunt', 'small-only', 'large-only']).default('shunt'),
   promptMode: PromptModeSchema.default('soft'),
   /** Soft prompt: list classes whose probability is at least this; hard prompt: drop classes below it. */
   promptPruneThreshold: z.number().min(0).max(1).default(0.01),

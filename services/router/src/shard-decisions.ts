@@ -1,4 +1,4 @@
-import { shunt, type ShuntDecision } from '@datashunt/algorithms';
+import { shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
 import type { LlmCallResult, Manifest, ResultRecord } from '@datashunt/contracts';
 import type { PartRecord, ScoredRow, ShardRow } from '@datashunt/runs';
 
@@ -24,7 +24,15 @@ export function zipScored(rows: ShardRow[], scored: ScoredRow[]): ScoredShardRow
 
 export function decide(manifest: Manifest, scored: ScoredRow): ShuntDecision | undefined {
   if ('reject' in scored) return undefined;
-  return shunt(manifest.delta, scored.p1, scored.p2 ?? undefined);
+  const p2 = scored.p2 ?? undefined;
+  switch (manifest.strategy) {
+    case 'shunt':
+      return shunt(manifest.delta, scored.p1, p2);
+    case 'small-only':
+      return shunt(0, scored.p1, p2);
+    case 'large-only':
+      return { source: 'large', fallbackIndex: topClass(scored.p1).index };
+  }
 }
 
 /**

@@ -1,0 +1,61 @@
+import { ReportSchema, type Report } from '@datashunt/contracts';
+import type { RunSnapshot, RunStore } from '@datashunt/runs';
+import { getJsonIfExists, listObjects } from '@datashunt/storage';
+
+export interface FinishedRun {
+  runId: string;
+  snapshot: RunSnapshot;
+  report: Report;
+}
+
+/** A run that was asked for or found, and why it does not take part. */
+export interface RunRefusal {
+  runId: string;
+  reason: string;
+}
+
+/**
+ * The finished runs under `prefix` (those with a report.json), newest first: the given ids, or every
+ * run there. A requested run that has not finished is refused, not waited for.
+ */
+export async function findFinishedRuns(runs: RunStore, prefix: string, runIds?: readonly string[]): Promise<{ found: FinishedRun[]; refused: RunRefusal[] }> {
+  const ids = runIds ?? (await listReportedRuns(runs, prefix));
+  const found: FinishedRun[] = [];
+  const refused: RunRefusal[] = [];
+  for (const runId of ids) {
+    const raw = await getJsonIfExists(runs.s3, runs.ref(runs.keys(prefix, runId).report));
+    if (raw === undefined) {
+      refused.push({ runId, reason: 'not finished (no report.json)' });
+      continue;
+    }
+    found.push({ runId, report: ReportSchema.parse(raw), snapshot: await runs.snapshot(prefix, runId) });
+  }
+  found.sort((a, b) => b.report.finishedAt.localeCompare(a.report.finishedAt));
+  return { found, refused };
+}
+
+async function listReportedRuns(runs: RunStore, prefix: string): Promise<string[]> {
+  const root = prefix.replace(/\/*$/, '/');
+  const ids: string[] = [];
+  // Lists every object of every run; a delimiter listing would be cheaper but storage offers none yet.
+  for await (const { key } of listObjects(runs.s3, runs.bucket, root)) {
+    const rest = key.slice(root.length);
+    if (/^[^/]+\/report\.json$/.test(rest)) ids.push(rest.slice(0, rest.indexOf('/')));
+  }
+  return ids;
+}
+
+/**
+ * Why a finished run cannot teach this model, if it cannot: another model, other labels, or scored by
+ * another specific version (its C_s1 and x1 targets would be another teacher's).
+ */
+export function refusalOf(run: FinishedRun, model: { name: string; specificVersion: string; labels: readonly string[] }): string | undefined {
+  const { manifest } = run.snapshot;
+  if (manifest.smallModel.name !== model.name) return `a run of model ${manifest.smallModel.name}`;
+  const labels = manifest.task.labels;
+  if (labels.length !== model.labels.length || labels.some((l, i) => l !== model.labels[i])) return `task labels [${labels.join(', ')}] differ from the model's`;
+  if (run.report.modelVersions.specific !== model.specificVersion) {
+    return `scored by specific version ${run.report.modelVersions.specific}, not the current ${model.specificVersion}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,40 @@
+import type { PartRecord, ScoredRow, ShardRow } from '@datashunt/runs';
+import { zipByLine } from './run-evidence';
+
+async function* from<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+async function collect<T>(gen: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of gen) out.push(item);
+  return out;
+}
+
+const result = (line: number): PartRecord => ({
+  result: { id: `r${line}`, line, label: 'ham', source: 'small', c_s1: 0.99, c_s2: null, c_l: null, tokens: { input: 0, output: 0 }, cost: 0, modelVersion: 'v1' },
+});
+
+describe('zipByLine', () => {
+  const rows: ShardRow[] = [
+    { id: 'r2', line: 2, input: 'a' },
+    { id: 'r5', line: 5, input: 'b' },
+  ];
+
+  it('pairs each shard row with its scores and its result, and marks rejects', async () => {
+    const scored: ScoredRow[] = [{ line: 2, p1: [0.99, 0.01], p2: null }, { line: 5, reject: 'bad input' }];
+    const parts: PartRecord[] = [result(2), { reject: { line: 5, reason: 'bad input' } }];
+    const zipped = await collect(zipByLine(from(rows), from(scored), from(parts)));
+    expect(zipped.map((z) => [z.row.line, z.p1, z.result?.source ?? null])).toEqual([
+      [2, [0.99, 0.01], 'small'],
+      [5, null, null],
+    ]);
+  });
+
+  it('refuses files that do not line up', async () => {
+    const scored: ScoredRow[] = [{ line: 2, p1: [1, 0], p2: null }, { line: 4, p1: [1, 0], p2: null }];
+    await expect(collect(zipByLine(from(rows), from(scored), from([result(2), result(5)])))).rejects.toThrow('line 5: scored line 4');
+    await expect(collect(zipByLine(from(rows), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('ends before the shard');
+    await expect(collect(zipByLine(from(rows.slice(0, 1)), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('more lines');
+  });
+});

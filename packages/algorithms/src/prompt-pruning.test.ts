@@ -1,5 +1,5 @@
 import { decodePngDataUrl } from './png-image';
-import { buildPrompt, hardPrunedLabels, parsePrompt, softPromptLine, type PromptContentPart } from './prompt-pruning';
+import { buildPrompt, estimatePromptTokens, hardPrunedLabels, IMAGE_TOKENS, parsePrompt, softPromptLine, type PromptContentPart } from './prompt-pruning';
 
 const task = { labels: ['cat', 'dog', 'tiger', 'lion'], instruction: 'Classify the animal.', inputKind: 'text' as const };
 const probs = [0.83, 0.12, 0.04, 0.01];
@@ -76,5 +76,15 @@ describe('parsePrompt', () => {
     expect(parsePrompt([{ role: 'user', content: 'Allowed labels: cat, dog\nInput:\nx' }])).toBeNull();
     expect(parsePrompt([{ role: 'user', content: 'Allowed labels: ["cat"]' }])).toBeNull();
     expect(parsePrompt([{ role: 'system', content: 'Allowed labels: ["cat"]\nInput:\nx' }])).toBeNull();
+  });
+});
+
+describe('estimatePromptTokens', () => {
+  it('counts chars/4 of text and a fixed 85 per image, never the data URL', () => {
+    const { messages } = buildPrompt({ task: { ...task, inputKind: 'image' }, mode: 'plain', probs, threshold: 0, input: new Array(784).fill(9) });
+    const [system, user] = messages;
+    const text = (user!.content as PromptContentPart[])[0] as { text: string };
+    expect(estimatePromptTokens(messages)).toBe(Math.ceil(system!.content.length / 4) + Math.ceil(text.text.length / 4) + IMAGE_TOKENS);
+    expect(estimatePromptTokens([{ role: 'user', content: 'abcde' }, { role: 'assistant', content: null }])).toBe(2);
   });
 });

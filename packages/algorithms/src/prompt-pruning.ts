@@ -140,3 +140,21 @@ function parseLabelsLine(text: string): string[] | null {
     return null;
   }
 }
+
+/** Tokens a low-detail image costs with OpenAI's vision models. */
+export const IMAGE_TOKENS = 85;
+const CHARS_PER_TOKEN = 4;
+
+export function estimateTextTokens(text: string): number {
+  return Math.ceil(text.length / CHARS_PER_TOKEN);
+}
+
+/** A provider-neutral token estimate of a prompt: chars/4 of its text plus a fixed count per image. */
+export function estimatePromptTokens(messages: readonly WireMessage[]): number {
+  let tokens = 0;
+  for (const { content } of messages) {
+    if (typeof content === 'string') tokens += estimateTextTokens(content);
+    else for (const part of content ?? []) tokens += part.type === 'image_url' ? IMAGE_TOKENS : estimateTextTokens(part.text ?? '');
+  }
+  return tokens;
+}

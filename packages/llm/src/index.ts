@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './cost.js';
+export * from './response-cache.js';
+export * from './budget-meter.js';
+export * from './endpoint-rate-limiter.js';
+export * from './large-model-client.js';

@@ -1,0 +1,174 @@
+import OpenAI from 'openai';
+import type { Redis } from 'ioredis';
+import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
+import type { LargeModelSpec, Tokens } from '@datashunt/contracts';
+import { BudgetMeter } from './budget-meter.js';
+import { costUsd, estimateCallUsd } from './cost.js';
+import { toLlmError, TransientLlmError } from './errors.js';
+import { ResponseCache, type CachedCompletion } from './response-cache.js';
+
+export interface LargeModelClientOptions {
+  apiKey: string;
+  /** The endpoint used when a manifest names none (e.g. OPENAI_BASE_URL). */
+  baseURL: string;
+  redis: Redis;
+  /** Prefix of every Redis key this client writes (cache and budget). */
+  keyPrefix?: string;
+  timeoutMs?: number;
+  cacheTtlSeconds?: number;
+}
+
+/** A prompt as built by buildPrompt, or one with a retry's assistant/user turns appended. */
+export type ChatMessage = PromptMessage | { role: 'assistant'; content: string };
+
+export interface ClassifyRequest {
+  manifestLargeModel: LargeModelSpec;
+  prompt: ChatMessage[];
+  allowedLabels: string[];
+  runId: string;
+  /** The run's cap (manifest budgetUsd); a call that could exceed it is not made. */
+  budgetUsd: number;
+}
+
+export type ClassifyOutcome =
+  | { kind: 'answer'; label: string; confidence: number | null; tokens: Tokens; costUsd: number; cached: boolean; requestId?: string }
+  | { kind: 'unresolved'; raw: string; tokens: Tokens; costUsd: number }
+  | { kind: 'over_budget' };
+
+interface Completion extends CachedCompletion {
+  cached: boolean;
+  costUsd: number;
+  requestId?: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_KEY_PREFIX = 'ds:';
+const TOP_LOGPROBS = 5;
+/** How much of an off-label answer is quoted back in the reminder. */
+const QUOTED_ANSWER_CHARS = 200;
+
+/**
+ * Asks an OpenAI-compatible large model to pick one label. Every completion goes through the response
+ * cache (a replay costs nothing) and the run's budget (reserve the worst case, settle the actual cost).
+ * The SDK does not retry: retries, backoff and 429 pauses belong to the queue.
+ */
+export class LargeModelClient {
+  readonly budget: BudgetMeter;
+  private readonly cache: ResponseCache;
+  private readonly clients = new Map<string, OpenAI>();
+
+  constructor(private readonly options: LargeModelClientOptions) {
+    const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.cache = new ResponseCache(options.redis, prefix, options.cacheTtlSeconds);
+    this.budget = new BudgetMeter(options.redis, prefix);
+  }
+
+  /** The rate-limit key of the endpoint a spec calls: one budget of requests per URL and model. */
+  endpointKey(spec: LargeModelSpec): string {
+    return `${this.baseURLOf(spec)}|${spec.model}`;
+  }
+
+  /** One answer, or after an off-label answer one stricter retry (both metered), else unresolved. */
+  async classify(request: ClassifyRequest): Promise<ClassifyOutcome> {
+    const first = await this.complete(request, request.prompt);
+    if (!first) return { kind: 'over_budget' };
+    const firstLabel = parseAnswer(first.content, request.allowedLabels);
+    if (firstLabel !== null) return answerOutcome(firstLabel, [first]);
+
+    const reminder = stricterReminder(first.content, request.allowedLabels);
+    const retry = await this.complete(request, [...request.prompt, { role: 'assistant', content: first.content }, reminder]);
+    const attempts = retry ? [first, retry] : [first];
+    const retryLabel = retry ? parseAnswer(retry.content, request.allowedLabels) : null;
+    if (retryLabel !== null) return answerOutcome(retryLabel, attempts);
+    const { tokens, costUsd } = metered(attempts);
+    return { kind: 'unresolved', raw: attempts[attempts.length - 1]!.content, tokens, costUsd };
+  }
+
+  /** One completion, from the cache or paid for; null when the budget cannot cover it. */
+  private async complete(request: ClassifyRequest, messages: ChatMessage[]): Promise<Completion | null> {
+    const spec = request.manifestLargeModel;
+    const baseURL = this.baseURLOf(spec);
+    const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
+    const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
+    const hit = await this.cache.get(hash);
+    if (hit) return { ...hit, cached: true, costUsd: 0 };
+
+    const reservedUsd = estimateCallUsd(messages, spec);
+    if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
+    let completion: CachedCompletion;
+    let requestId: string | undefined;
+    try {
+      const { data, request_id } = await this.openai(baseURL).chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
+      completion = readCompletion(data, messages);
+      requestId = request_id ?? undefined;
+    } catch (error) {
+      await this.budget.settle(request.runId, reservedUsd, 0);
+      throw toLlmError(error, this.options.apiKey);
+    }
+    const paidUsd = costUsd(completion.tokens, spec.pricing);
+    await this.budget.settle(request.runId, reservedUsd, paidUsd);
+    await this.cache.set(hash, completion);
+    return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
+  }
+
+  private baseURLOf(spec: LargeModelSpec): string {
+    return spec.baseURL ?? this.options.baseURL;
+  }
+
+  private openai(baseURL: string): OpenAI {
+    let client = this.clients.get(baseURL);
+    if (!client) {
+      client = new OpenAI({ baseURL, apiKey: this.options.apiKey, maxRetries: 0, timeout: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+      this.clients.set(baseURL, client);
+    }
+    return client;
+  }
+}
+
+/** Checks the shape the SDK does not (it returns whatever a 200 holds); usage falls back to estimates. */
+function readCompletion(data: unknown, messages: ChatMessage[]): CachedCompletion {
+  const completion = data as Partial<OpenAI.ChatCompletion> | null;
+  const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
+  if (!choice?.message) throw new TransientLlmError('large model sent a response without choices');
+  const content = choice.message.content ?? '';
+  const usage = completion!.usage;
+  return {
+    content,
+    confidence: answerConfidence(choice.logprobs?.content),
+    tokens: {
+      input: usage?.prompt_tokens ?? estimatePromptTokens(messages),
+      output: usage?.completion_tokens ?? estimateTextTokens(content),
+    },
+  };
+}
+
+function stricterReminder(answer: string, allowedLabels: string[]): ChatMessage {
+  const quoted = JSON.stringify(answer.slice(0, QUOTED_ANSWER_CHARS));
+  return {
+    role: 'user',
+    content: `Your answer ${quoted} is not one of the allowed labels. Reply with exactly one of ${JSON.stringify(allowedLabels)}, copied exactly, with no other words.`,
+  };
+}
+
+function metered(attempts: Completion[]): { tokens: Tokens; costUsd: number } {
+  return {
+    tokens: {
+      input: attempts.reduce((sum, a) => sum + a.tokens.input, 0),
+      output: attempts.reduce((sum, a) => sum + a.tokens.output, 0),
+    },
+    costUsd: attempts.reduce((sum, a) => sum + a.costUsd, 0),
+  };
+}
+
+/** The answering attempt gives label and confidence; tokens and cost add up every attempt. */
+function answerOutcome(label: string, attempts: Completion[]): ClassifyOutcome {
+  const last = attempts[attempts.length - 1]!;
+  return {
+    kind: 'answer',
+    label,
+    confidence: last.confidence,
+    ...metered(attempts),
+    cached: attempts.every((a) => a.cached),
+    ...(last.requestId ? { requestId: last.requestId } : {}),
+  };
+}

@@ -1,0 +1,13 @@
+import { startReferenceLlm } from './server.js';
+
+// Started from env: PORT (8090), HOST (0.0.0.0), REFERENCE_LLM_MODELS_DIR (.data/reference-llm).
+const running = await startReferenceLlm({
+  port: Number(process.env.PORT ?? 8090),
+  host: process.env.HOST ?? '0.0.0.0',
+  modelsDir: process.env.REFERENCE_LLM_MODELS_DIR ?? '.data/reference-llm',
+});
+console.log(JSON.stringify({ msg: 'reference-llm listening', url: running.url }));
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => void running.close().then(() => process.exit(0)));
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { buildPrompt } from '@datashunt/algorithms';
+import type { LargeModelSpec } from '@datashunt/contracts';
+import {
+  BudgetMeter,
+  EndpointRateLimiter,
+  LargeModelClient,
+  PermanentLlmError,
+  RateLimitedError,
+  TransientLlmError,
+  type ClassifyRequest,
+} from '@datashunt/llm';
+import { buildStandIn, startReferenceLlm, type RunningReferenceLlm } from '@datashunt/reference-llm';
+import { syntheticTextRows, writeJsonl } from '../../services/reference-llm/src/testing/synthetic-data';
+
+const API_KEY = 'sk-test-do-not-leak-0123456789';
+const prefix = `test-llm-${randomUUID()}:`;
+let redis: Redis;
+
+beforeAll(async () => {
+  redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+const task = { labels: ['spam', 'ham'], instruction: 'Is this e-mail spam?', inputKind: 'text' as const };
+
+describe('LargeModelClient against the reference LLM and Redis', () => {
+  let dir: string;
+  let server: RunningReferenceLlm;
+
+  const spec = (overrides: Partial<LargeModelSpec> = {}): LargeModelSpec => ({
+    model: 'gpt-4o-mini',
+    pricing: { inputPer1M: 1000, outputPer1M: 2000 },
+    rateLimitRpm: 600,
+    maxOutputTokens: 8,
+    temperature: 0,
+    ...overrides,
+  });
+  const newClient = (timeoutMs = 10_000) => new LargeModelClient({ apiKey: API_KEY, baseURL: server.baseURL, redis, keyPrefix: prefix, timeoutMs });
+  // Inputs differ between tests: the response cache is keyed by prompt, not by run.
+  const request = (input: string, overrides: Partial<ClassifyRequest> = {}): ClassifyRequest => {
+    const prompt = buildPrompt({ task, mode: 'soft', probs: [0.6, 0.4], threshold: 0.05, input });
+    return { manifestLargeModel: spec(), prompt: prompt.messages, allowedLabels: prompt.allowedLabels, runId: `run-${randomUUID()}`, budgetUsd: 10, ...overrides };
+  };
+  const stats = async () => (await fetch(`${server.url}/admin/stats`)).json();
+  const planFaults = (faults: object[]) =>
+    fetch(`${server.url}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faults }) });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ds-llm-it-'));
+    writeJsonl(join(dir, 'train.jsonl'), syntheticTextRows(40, 1));
+    const standIn = await buildStandIn({ trainPath: join(dir, 'train.jsonl'), task: 'toy-spam', perClass: 20, seed: 1 });
+    server = await startReferenceLlm({ port: 0, standIns: [standIn] });
+  });
+  afterEach(() => fetch(`${server.url}/admin/faults`, { method: 'DELETE' }));
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('classifies, meters the cost, and replays from the cache for free', async () => {
+    const client = newClient();
+    const req = request('claim your free cash prize now');
+    const before = await stats();
+    const outcome = await client.classify(req);
+    expect(outcome).toMatchObject({ kind: 'answer', label: 'spam', cached: false, requestId: expect.stringMatching(/^req_/) });
+    if (outcome.kind !== 'answer') throw new Error('expected an answer');
+    expect(outcome.confidence).toBeGreaterThan(0.5);
+    expect(outcome.confidence).toBeLessThanOrEqual(1);
+    expect(outcome.tokens.output).toBe(1);
+    expect(outcome.costUsd).toBeCloseTo((outcome.tokens.input * 1000 + 2000) / 1e6, 9);
+    expect(await client.budget.spent(req.runId)).toBeCloseTo(outcome.costUsd, 6);
+
+    const replay = await newClient().classify(req);
+    expect(replay).toEqual({ kind: 'answer', label: 'spam', confidence: outcome.confidence, tokens: outcome.tokens, costUsd: 0, cached: true });
+    expect(await client.budget.spent(req.runId)).toBeCloseTo(outcome.costUsd, 6);
+    expect((await stats()).completions - before.completions).toBe(1);
+  });
+
+  it('retries an off-label answer once with a reminder, metering both calls', async () => {
+    await planFaults([{ kind: 'nonsense' }]);
+    const req = request('meeting agenda for the project review');
+    const outcome = await newClient().classify(req);
+    expect(outcome).toMatchObject({ kind: 'answer', label: 'ham', cached: false });
+    if (outcome.kind !== 'answer') throw new Error('expected an answer');
+    expect(outcome.tokens.output).toBeGreaterThan(1);
+    expect(await newClient().budget.spent(req.runId)).toBeCloseTo(outcome.costUsd, 6);
+  });
+
+  it('records unresolved after two off-label answers', async () => {
+    await planFaults([{ kind: 'nonsense', count: 2 }]);
+    const outcome = await newClient().classify(request('urgent prize for you'));
+    expect(outcome).toMatchObject({ kind: 'unresolved', raw: expect.stringContaining('not sure') });
+    if (outcome.kind !== 'unresolved') throw new Error('expected unresolved');
+    expect(outcome.costUsd).toBeGreaterThan(0);
+  });
+
+  it('returns over_budget without calling when the cap cannot cover the call', async () => {
+    const before = await stats();
+    expect(await newClient().classify(request('credit offer today', { budgetUsd: 0.0001 }))).toEqual({ kind: 'over_budget' });
+    expect((await stats()).requests).toBe(before.requests);
+  });
+
+  it('throws RateLimitedError with the wait, and releases the reservation', async () => {
+    await planFaults([{ kind: '429', retryAfterSeconds: 3 }]);
+    const req = request('cash winner');
+    const error = await newClient().classify(req).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(3000);
+    expect(await redis.hgetall(`${prefix}llm-budget:${req.runId}`)).toEqual({ reserved: '0', spent: '0' });
+  });
+
+  it('throws transient errors for 5xx, garbled bodies and timeouts', async () => {
+    await planFaults([{ kind: '500' }, { kind: 'malformed' }, { kind: 'slow', delayMs: 30_000 }]);
+    await expect(newClient().classify(request('a'))).rejects.toBeInstanceOf(TransientLlmError);
+    await expect(newClient().classify(request('b'))).rejects.toThrow(/unreadable response/);
+    await expect(newClient(200).classify(request('c'))).rejects.toThrow(/unreachable/);
+  });
+
+  it('throws permanent errors for requests that cannot succeed, without the key', async () => {
+    const unknownLabels = buildPrompt({ task: { ...task, labels: ['cat', 'dog'] }, mode: 'plain', probs: [0.5, 0.5], threshold: 0, input: 'x' });
+    const error = await newClient().classify(request('x', { prompt: unknownLabels.messages, allowedLabels: unknownLabels.allowedLabels })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentLlmError);
+    expect((error as PermanentLlmError).status).toBe(400);
+    expect((error as Error).message).not.toContain(API_KEY);
+    const notFound = await newClient().classify(request('x', { manifestLargeModel: spec({ baseURL: `${server.url}/nowhere` }) })).catch((e: unknown) => e);
+    expect(notFound).toBeInstanceOf(PermanentLlmError);
+    expect((notFound as PermanentLlmError).status).toBe(404);
+  });
+});
+
+describe('BudgetMeter', () => {
+  it('never lets concurrent reservations pass the cap', async () => {
+    const meter = new BudgetMeter(redis, prefix);
+    const granted = await Promise.all(Array.from({ length: 50 }, () => meter.reserve('budget-run', 0.1, 1)));
+    expect(granted.filter(Boolean)).toHaveLength(10);
+    await meter.settle('budget-run', 0.1, 0.04);
+    expect(await meter.spent('budget-run')).toBeCloseTo(0.04);
+    // 0.9 still reserved + 0.04 spent: 0.06 left, a 0.07 estimate does not fit.
+    expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);
+    expect(await meter.reserve('budget-run', 0.06, 1)).toBe(true);
+  });
+});
+
+describe('EndpointRateLimiter', () => {
+  it('spaces calls at 60000/rpm ms across limiter instances', async () => {
+    const a = new EndpointRateLimiter(redis, prefix);
+    const b = new EndpointRateLimiter(redis, prefix);
+    expect(await a.take('endpoint-1', 60)).toBe(0);
+    const wait = await b.take('endpoint-1', 60);
+    expect(wait).toBeGreaterThan(900);
+    expect(wait).toBeLessThanOrEqual(1000);
+    expect(await a.take('endpoint-2', 60)).toBe(0);
+  });
+
+  it('allows a burst before spacing', async () => {
+    const limiter = new EndpointRateLimiter(redis, prefix);
+    const waits = [];
+    for (let i = 0; i < 4; i++) waits.push(await limiter.take('burst', 60, 3));
+    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(waits[3]).toBeGreaterThan(0);
+  });
+});

@@ -28,11 +28,16 @@ export interface ClassifyRequest {
   runId: string;
   /** The run's cap (manifest budgetUsd); a call that could exceed it is not made. */
   budgetUsd: number;
+  /**
+   * Runs before each request that is really sent (not for cache hits): where the caller waits for a
+   * rate-limit slot, so replays answered from the cache never spend one.
+   */
+  beforeCall?: () => Promise<void>;
 }
 
 export type ClassifyOutcome =
   | { kind: 'answer'; label: string; confidence: number | null; tokens: Tokens; costUsd: number; cached: boolean; requestId?: string }
-  | { kind: 'unresolved'; raw: string; tokens: Tokens; costUsd: number }
+  | { kind: 'unresolved'; raw: string; tokens: Tokens; costUsd: number; cached: boolean }
   | { kind: 'over_budget' };
 
 interface Completion extends CachedCompletion {
@@ -81,7 +86,7 @@ export class LargeModelClient {
     const retryLabel = retry ? parseAnswer(retry.content, request.allowedLabels) : null;
     if (retryLabel !== null) return answerOutcome(retryLabel, attempts);
     const { tokens, costUsd } = metered(attempts);
-    return { kind: 'unresolved', raw: attempts[attempts.length - 1]!.content, tokens, costUsd };
+    return { kind: 'unresolved', raw: attempts[attempts.length - 1]!.content, tokens, costUsd, cached: attempts.every((a) => a.cached) };
   }
 
   /** One completion, from the cache or paid for; null when the budget cannot cover it. */
@@ -93,6 +98,7 @@ export class LargeModelClient {
     const hit = await this.cache.get(hash);
     if (hit) return { ...hit, cached: true, costUsd: 0 };
 
+    await request.beforeCall?.();
     const reservedUsd = estimateCallUsd(messages, spec);
     if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
     let completion: CachedCompletion;

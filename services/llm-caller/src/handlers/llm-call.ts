@@ -29,10 +29,17 @@ export function llmCallHandler(runtime: Runtime) {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
       const spec = manifest.largeModel;
       const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: payload.probs, threshold: manifest.promptPruneThreshold, input: payload.input });
-      await pauseIfLimited(context, await limiter.take(client.endpointKey(spec), spec.rateLimitRpm));
+      const endpoint = client.endpointKey(spec);
       let outcome: ClassifyOutcome;
       try {
-        outcome = await client.classify({ manifestLargeModel: spec, prompt: prompt.messages, allowedLabels: prompt.allowedLabels, runId: payload.runId, budgetUsd: manifest.budgetUsd });
+        outcome = await client.classify({
+          manifestLargeModel: spec,
+          prompt: prompt.messages,
+          allowedLabels: prompt.allowedLabels,
+          runId: payload.runId,
+          budgetUsd: manifest.budgetUsd,
+          beforeCall: async () => pauseIfLimited(context, await limiter.take(endpoint, spec.rateLimitRpm)),
+        });
       } catch (error) {
         if (error instanceof RateLimitedError) await pauseIfLimited(context, error.retryAfterMs);
         const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
@@ -56,7 +63,7 @@ function toResult(payload: JobPayload<'llm-call'>, outcome: ClassifyOutcome): Ll
     case 'answer':
       return { line: payload.line, label: outcome.label, source: 'large', c_l: outcome.confidence, tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'unresolved':
-      return { ...fallback(payload, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd };
+      return { ...fallback(payload, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'over_budget':
       return fallback(payload, 'over_budget');
   }

@@ -70,8 +70,15 @@ export async function getJsonIfExists<T = unknown>(s3: S3Client, ref: ObjectRef)
 }
 
 export async function putBytes(s3: S3Client, ref: ObjectRef, body: Buffer | string, contentType?: string): Promise<void> {
+  // An explicit length: without it the SDK takes an empty body for a stream of unknown length.
   await s3.send(
-    new PutObjectCommand({ Bucket: ref.bucket, Key: ref.key, Body: body, ...(contentType ? { ContentType: contentType } : {}) }),
+    new PutObjectCommand({
+      Bucket: ref.bucket,
+      Key: ref.key,
+      Body: body,
+      ContentLength: Buffer.byteLength(body),
+      ...(contentType ? { ContentType: contentType } : {}),
+    }),
   );
 }
 

@@ -13,6 +13,9 @@ export interface S3Options {
  * SDK's default, a streamed PutObject is stored by s3rver with aws-chunked framing (corrupt bytes).
  */
 export function createS3Client(options: S3Options): S3Client {
+  // The SDK warns on Node 20 about releases after January 2027; the version here is pinned, so the
+  // warning would only alarm users. Anyone can still turn it on by setting the variable to false.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: options.region,
     forcePathStyle: options.forcePathStyle,

@@ -6,14 +6,29 @@ export interface AccuracyCell {
   accuracy: number | null;
 }
 
+export type AccuracyCounts = Record<string, { correct: number; total: number }>;
+
 /** Counts correct/total by key; accuracy is null for an empty cell rather than NaN. */
 export class AccuracyTally {
   private readonly cells = new Map<string, { correct: number; total: number }>();
 
   add(key: string, correct: boolean): void {
+    this.addCounts(key, correct ? 1 : 0, 1);
+  }
+
+  /** Folds in counts kept elsewhere (another shard's tally). */
+  merge(counts: AccuracyCounts): void {
+    for (const [key, c] of Object.entries(counts)) this.addCounts(key, c.correct, c.total);
+  }
+
+  counts(): AccuracyCounts {
+    return Object.fromEntries([...this.cells].map(([key, c]) => [key, { ...c }]));
+  }
+
+  private addCounts(key: string, correct: number, total: number): void {
     const cell = this.cells.get(key) ?? { correct: 0, total: 0 };
-    cell.total += 1;
-    if (correct) cell.correct += 1;
+    cell.total += total;
+    cell.correct += correct;
     this.cells.set(key, cell);
   }
 

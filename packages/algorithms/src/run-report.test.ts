@@ -23,7 +23,7 @@ describe('RunReportTally', () => {
     t.addResult(result({ source: 'large', label: 'neg', gold: 'neg', cached: true, tokens: { input: 100, output: 1 } }));
     t.addResult(result({ source: 'fallback', fallbackReason: 'over_budget', gold: 'neg' }));
     t.addResult(result({ source: 'fallback', fallbackReason: 'unresolved', tokens: { input: 200, output: 4 }, cost: 0.000208 }));
-    t.addReject();
+    t.addRejects();
     const r = t.build({ runId: 'r', manifestKey: 'manifests/r.json', manifest, createdAt: '2026-01-01T00:00:00.000Z', finishedAt: new Date('2026-01-01T00:00:02.500Z') });
     expect(r.rows).toBe(7);
     expect(r.results).toBe(6);
@@ -38,6 +38,28 @@ describe('RunReportTally', () => {
     expect(r.accuracy!.perClass).toEqual({ neg: { correct: 2, total: 3, accuracy: 2 / 3 }, pos: { correct: 1, total: 2, accuracy: 0.5 } });
     expect(r.accuracy!.bySource.fallback).toEqual({ correct: 0, total: 1, accuracy: 0 });
     expect(r.wallSeconds).toBe(2.5);
+  });
+
+  it('gives the same report from shard states merged as from the results added one by one', () => {
+    const rows = [
+      result({ gold: 'pos' }),
+      result({ source: 'large', label: 'neg', gold: 'pos', tokens: { input: 10, output: 1 }, cost: 0.5 }),
+      result({ source: 'learnable', modelVersion: 'v2', gold: 'neg', label: 'neg' }),
+      result({ source: 'fallback', fallbackReason: 'over_budget' }),
+    ];
+    const whole = new RunReportTally();
+    rows.forEach((r) => whole.addResult(r));
+    whole.addRejects(2);
+    const merged = new RunReportTally();
+    for (const part of [rows.slice(0, 1), rows.slice(1)]) {
+      const shard = new RunReportTally();
+      part.forEach((r) => shard.addResult(r));
+      shard.addRejects(1);
+      merged.merge(JSON.parse(JSON.stringify(shard.state())));
+    }
+    const args = { runId: 'r', manifestKey: 'k', manifest, createdAt: '2026-01-01T00:00:00.000Z', finishedAt: new Date('2026-01-01T00:00:01.000Z') };
+    expect(merged.build(args)).toEqual(whole.build(args));
+    expect(merged.build(args).modelVersions).toEqual({ specific: 'v1', learnable: 'v2' });
   });
 
   it('has no accuracy section without gold labels', () => {

@@ -1,5 +1,5 @@
 import type { Manifest, Report, ResultRecord, ResultSource } from '@datashunt/contracts';
-import { AccuracyTally } from './metrics.js';
+import { AccuracyTally, type AccuracyCounts } from './metrics.js';
 
 const SOURCES: ResultSource[] = ['small', 'learnable', 'large', 'fallback'];
 
@@ -8,9 +8,24 @@ function askedLargeModel(r: ResultRecord): boolean {
   return r.source === 'large' || (r.source === 'fallback' && r.fallbackReason !== 'over_budget');
 }
 
+/** A tally as plain JSON: what a shard's router hands to finalize, so results need no second parse. */
+export interface TallyState {
+  results: number;
+  rejects: number;
+  bySource: Record<ResultSource, number>;
+  fallbackReasons: Record<string, number>;
+  asked: number;
+  paid: number;
+  cached: number;
+  tokens: { input: number; output: number };
+  cost: number;
+  accuracy: { overall: AccuracyCounts; perClass: AccuracyCounts; perSource: AccuracyCounts };
+  versions: { specific: string[]; learnable: string[] };
+}
+
 /**
- * Accumulates a run's report one result at a time, so finalize can stream a million results through
- * it in constant memory.
+ * Accumulates a run's report one result at a time (or one shard's state at a time), so finalize can
+ * take a million results in constant memory.
  */
 export class RunReportTally {
   private results = 0;
@@ -20,9 +35,8 @@ export class RunReportTally {
   private asked = 0;
   private paid = 0;
   private cached = 0;
-  private tokens = { input: 0, output: 0 };
+  private readonly tokens = { input: 0, output: 0 };
   private cost = 0;
-  private graded = 0;
   private readonly overall = new AccuracyTally();
   private readonly perClass = new AccuracyTally();
   private readonly perSource = new AccuracyTally();
@@ -43,19 +57,53 @@ export class RunReportTally {
     (r.source === 'learnable' ? this.versions.learnable : this.versions.specific).add(r.modelVersion);
     if (r.gold !== undefined) {
       const correct = r.gold === r.label;
-      this.graded += 1;
       this.overall.add('all', correct);
       this.perClass.add(r.gold, correct);
       this.perSource.add(r.source, correct);
     }
   }
 
-  addReject(): void {
-    this.rejects += 1;
+  addRejects(count = 1): void {
+    this.rejects += count;
+  }
+
+  state(): TallyState {
+    return {
+      results: this.results,
+      rejects: this.rejects,
+      bySource: { ...this.bySource },
+      fallbackReasons: { ...this.fallbackReasons },
+      asked: this.asked,
+      paid: this.paid,
+      cached: this.cached,
+      tokens: { ...this.tokens },
+      cost: this.cost,
+      accuracy: { overall: this.overall.counts(), perClass: this.perClass.counts(), perSource: this.perSource.counts() },
+      versions: { specific: [...this.versions.specific], learnable: [...this.versions.learnable] },
+    };
+  }
+
+  merge(s: TallyState): void {
+    this.results += s.results;
+    this.rejects += s.rejects;
+    for (const source of SOURCES) this.bySource[source] += s.bySource[source] ?? 0;
+    for (const [reason, n] of Object.entries(s.fallbackReasons)) this.fallbackReasons[reason] = (this.fallbackReasons[reason] ?? 0) + n;
+    this.asked += s.asked;
+    this.paid += s.paid;
+    this.cached += s.cached;
+    this.tokens.input += s.tokens.input;
+    this.tokens.output += s.tokens.output;
+    this.cost += s.cost;
+    this.overall.merge(s.accuracy.overall);
+    this.perClass.merge(s.accuracy.perClass);
+    this.perSource.merge(s.accuracy.perSource);
+    s.versions.specific.forEach((v) => this.versions.specific.add(v));
+    s.versions.learnable.forEach((v) => this.versions.learnable.add(v));
   }
 
   build(args: { runId: string; manifestKey: string; manifest: Manifest; createdAt: string; finishedAt: Date }): Report {
     const { manifest } = args;
+    const graded = this.overall.cell('all').total > 0;
     return {
       runId: args.runId,
       manifestKey: args.manifestKey,
@@ -78,7 +126,7 @@ export class RunReportTally {
       tokens: { ...this.tokens },
       costUsd: round(this.cost, 6),
       budgetUsd: manifest.budgetUsd,
-      accuracy: this.graded
+      accuracy: graded
         ? {
             overall: this.overall.cell('all'),
             perClass: this.perClass.toRecord(manifest.task.labels),

@@ -8,6 +8,8 @@ export function runKeys(prefix: string, runId: string) {
     shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,
+    partRejects: (i: number) => `${root}parts/${pad(i)}.rejects.jsonl`,
+    partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,
     shardRejects: (i: number) => `${root}shard-rejects/${pad(i)}.jsonl`,
     results: `${root}results.jsonl`,
     rejects: `${root}rejects.jsonl`,

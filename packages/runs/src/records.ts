@@ -1,15 +1,23 @@
 import type { DatasetRow, Manifest, RejectRecord, ResultRecord } from '@datashunt/contracts';
 
+type RowId = DatasetRow['id'];
+
 /** A valid dataset row as ingest stored it in a shard, with its line in the input file. */
 export type ShardRow = DatasetRow & { line: number };
 
-/** The scorer's output for one shard row: class probabilities of each small model, or why it could not score. */
+/**
+ * The scorer's output for one shard row: class probabilities of each small model, or why it could not
+ * score. It carries the row's id and gold label so the router needs the inputs only for hard rows.
+ */
 export type ScoredRow =
-  | { line: number; p1: number[]; p2: number[] | null }
-  | { line: number; reject: string };
+  | { line: number; id: RowId; gold?: string; p1: number[]; p2: number[] | null }
+  | { line: number; id: RowId; reject: string };
 
-/** One line of a shard's part file: each shard row ends as exactly one of these. */
-export type PartRecord = { result: ResultRecord } | { reject: RejectRecord };
+/** A shard's outcome as the router writes it: each shard row ends as exactly one result or reject. */
+export interface ShardPart {
+  results: ResultRecord[];
+  rejects: RejectRecord[];
+}
 
 /** What ingest snapshots at the start of a run: the validated manifest and where it came from. */
 export interface RunSnapshot {

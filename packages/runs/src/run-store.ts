@@ -1,7 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { runKeys } from '@datashunt/contracts';
+import { runKeys, type ResultRecord } from '@datashunt/contracts';
 import { getJson, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
-import type { PartRecord, RunPlan, RunSnapshot, ScoredRow, ShardRow } from './records.js';
+import type { TallyState } from '@datashunt/algorithms';
+import type { RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -62,11 +63,22 @@ export class RunStore {
     return readJsonl<ScoredRow>(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard)));
   }
 
-  writePart(outputPrefix: string, runId: string, shard: number, records: PartRecord[]) {
-    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).part(shard)), toJsonl(records));
+  /** A shard's results and rejects, already in their final line format, plus its tally for the report. */
+  async writePart(outputPrefix: string, runId: string, shard: number, part: ShardPart, tally: TallyState): Promise<void> {
+    const keys = this.keys(outputPrefix, runId);
+    await Promise.all([
+      putBytes(this.s3, this.ref(keys.part(shard)), toJsonl(part.results)),
+      putBytes(this.s3, this.ref(keys.partRejects(shard)), toJsonl(part.rejects)),
+    ]);
+    // Written last: a tally present means the shard's part is complete.
+    await putJson(this.s3, this.ref(keys.partTally(shard)), tally);
   }
 
-  readPart(outputPrefix: string, runId: string, shard: number): AsyncGenerator<PartRecord> {
-    return readJsonl<PartRecord>(this.s3, this.ref(this.keys(outputPrefix, runId).part(shard)));
+  readPartResults(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ResultRecord> {
+    return readJsonl<ResultRecord>(this.s3, this.ref(this.keys(outputPrefix, runId).part(shard)));
+  }
+
+  partTally(outputPrefix: string, runId: string, shard: number): Promise<TallyState> {
+    return getJson<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
   }
 }

@@ -39,6 +39,7 @@ export async function readAllJsonl<T>(s3: S3Client, ref: ObjectRef): Promise<T[]
 export class JsonlWriter {
   private readonly stream = new PassThrough();
   private readonly done: Promise<unknown>;
+  /** Records written with write(); raw chunks are not counted. */
   count = 0;
 
   constructor(s3: S3Client, ref: ObjectRef) {
@@ -56,7 +57,12 @@ export class JsonlWriter {
   /** Resolves once the stream accepts more data, so a fast producer cannot outrun the upload. */
   async write(record: unknown): Promise<void> {
     this.count += 1;
-    if (!this.stream.write(`${JSON.stringify(record)}\n`)) {
+    await this.writeRaw(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Appends bytes that already are JSONL lines (another object's content), without parsing them. */
+  async writeRaw(chunk: Buffer | string): Promise<void> {
+    if (!this.stream.write(chunk)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }

@@ -1,6 +1,6 @@
 import { ManifestSchema, type LlmCallResult } from '@datashunt/contracts';
-import type { ScoredRow, ShardRow } from '@datashunt/runs';
-import { buildPart, decide, zipScored } from './shard-decisions.js';
+import type { ScoredRow } from '@datashunt/runs';
+import { buildPart, decide } from './shard-decisions.js';
 
 const manifest = (over: object = {}) =>
   ManifestSchema.parse({
@@ -13,17 +13,11 @@ const manifest = (over: object = {}) =>
     ...over,
   });
 
-const rows: ShardRow[] = [
-  { line: 1, id: 'easy', input: 'x', label: 'a' },
-  { line: 2, id: 'learnable', input: 'y', label: 'b' },
-  { line: 3, id: 'hard', input: 'z', label: 'c' },
-  { line: 5, id: 'bad', input: 'w' },
-];
 const scored: ScoredRow[] = [
-  { line: 1, p1: [0.95, 0.03, 0.02], p2: [0.5, 0.3, 0.2] },
-  { line: 2, p1: [0.3, 0.6, 0.1], p2: [0.02, 0.95, 0.03] },
-  { line: 3, p1: [0.2, 0.3, 0.5], p2: [0.1, 0.6, 0.3] },
-  { line: 5, reject: 'expected 784 pixel values' },
+  { line: 1, id: 'easy', gold: 'a', p1: [0.95, 0.03, 0.02], p2: [0.5, 0.3, 0.2] },
+  { line: 2, id: 'learnable', gold: 'b', p1: [0.3, 0.6, 0.1], p2: [0.02, 0.95, 0.03] },
+  { line: 3, id: 'hard', gold: 'c', p1: [0.2, 0.3, 0.5], p2: [0.1, 0.6, 0.3] },
+  { line: 5, id: 'bad', reject: 'expected 784 pixel values' },
 ];
 const versions = { specificVersion: 'v1', learnableVersion: 'v2' };
 
@@ -39,24 +33,21 @@ describe('shard decisions', () => {
     expect(scored.slice(0, 3).map((s) => decide(manifest({ strategy: 'large-only' }), s)?.source)).toEqual(['large', 'large', 'large']);
   });
 
-  it('writes one record per row: small answers, the large answer, and rejects', () => {
+  it('writes one record per row: small answers, the large answer, and rejects, with their tally', () => {
     const answer: LlmCallResult = { line: 3, label: 'c', source: 'large', c_l: 0.8, tokens: { input: 50, output: 1 }, cost: 0.00005, cached: false };
-    const part = buildPart(manifest(), zipScored(rows, scored), versions, new Map([[3, answer]]), () => undefined);
-    expect(part).toEqual([
-      { result: expect.objectContaining({ id: 'easy', label: 'a', source: 'small', c_s1: 0.95, c_s2: 0.5, modelVersion: 'v1', gold: 'a' }) },
-      { result: expect.objectContaining({ id: 'learnable', label: 'b', source: 'learnable', modelVersion: 'v2' }) },
-      { result: expect.objectContaining({ id: 'hard', label: 'c', source: 'large', c_l: 0.8, cost: 0.00005, tokens: { input: 50, output: 1 } }) },
-      { reject: { line: 5, id: 'bad', reason: 'expected 784 pixel values' } },
+    const { part, tally } = buildPart(manifest(), scored, versions, new Map([[3, answer]]), () => undefined);
+    expect(part.results).toEqual([
+      expect.objectContaining({ id: 'easy', label: 'a', source: 'small', c_s1: 0.95, c_s2: 0.5, modelVersion: 'v1', gold: 'a' }),
+      expect.objectContaining({ id: 'learnable', label: 'b', source: 'learnable', modelVersion: 'v2' }),
+      expect.objectContaining({ id: 'hard', label: 'c', source: 'large', c_l: 0.8, cost: 0.00005, tokens: { input: 50, output: 1 } }),
     ]);
+    expect(part.rejects).toEqual([{ line: 5, id: 'bad', reason: 'expected 784 pixel values' }]);
+    const state = tally.state();
+    expect([state.results, state.rejects, state.asked, state.bySource]).toEqual([3, 1, 1, { small: 1, learnable: 1, large: 1, fallback: 0 }]);
   });
 
   it('falls back, flagged llm_error with the reason, when a large-model call left no answer', () => {
-    const part = buildPart(manifest(), zipScored(rows, scored), versions, new Map(), (line) => (line === 3 ? 'attempts exhausted: 503' : undefined));
-    expect(part[2]).toEqual({ result: expect.objectContaining({ label: 'b', source: 'fallback', fallbackReason: 'llm_error', error: 'attempts exhausted: 503', cost: 0 }) });
-  });
-
-  it('refuses scores that do not line up with the shard', () => {
-    expect(() => zipScored(rows, scored.slice(1))).toThrow(/4 rows but 3 scores/);
-    expect(() => zipScored(rows.slice(0, 1), scored.slice(1, 2))).toThrow(/line 2 found where line 1/);
+    const { part } = buildPart(manifest(), scored, versions, new Map(), (line) => (line === 3 ? 'attempts exhausted: 503' : undefined));
+    expect(part.results[2]).toEqual(expect.objectContaining({ label: 'b', source: 'fallback', fallbackReason: 'llm_error', error: 'attempts exhausted: 503', cost: 0 }));
   });
 });

@@ -1,25 +1,10 @@
-import { shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
+import { RunReportTally, shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
 import type { LlmCallResult, Manifest, ResultRecord } from '@datashunt/contracts';
-import type { PartRecord, ScoredRow, ShardRow } from '@datashunt/runs';
-
-export interface ScoredShardRow {
-  row: ShardRow;
-  scored: ScoredRow;
-}
+import type { ScoredRow, ShardPart } from '@datashunt/runs';
 
 export interface ModelVersions {
   specificVersion: string;
   learnableVersion: string | null;
-}
-
-/** Pairs a shard's rows with their scores; both files are in line order, one entry per row. */
-export function zipScored(rows: ShardRow[], scored: ScoredRow[]): ScoredShardRow[] {
-  if (rows.length !== scored.length) throw new Error(`shard has ${rows.length} rows but ${scored.length} scores`);
-  return rows.map((row, i) => {
-    const s = scored[i]!;
-    if (s.line !== row.line) throw new Error(`score for line ${s.line} found where line ${row.line} was expected`);
-    return { row, scored: s };
-  });
 }
 
 export function decide(manifest: Manifest, scored: ScoredRow): ShuntDecision | undefined {
@@ -36,62 +21,66 @@ export function decide(manifest: Manifest, scored: ScoredRow): ShuntDecision | u
 }
 
 /**
- * The shard's part: one result or reject per row, in line order. Rows the shunt sent to the large
- * model take its answer; a row whose call left no answer falls back to the small model, flagged.
+ * The shard's part: one result or reject per scored row, in line order, with the shard's tally. Rows
+ * the shunt sent to the large model take its answer; a row whose call left no answer falls back to
+ * the small model, flagged.
  */
 export function buildPart(
   manifest: Manifest,
-  entries: ScoredShardRow[],
+  scoredRows: ScoredRow[],
   versions: ModelVersions,
   largeAnswers: Map<number, LlmCallResult>,
   missingReason: (line: number) => string | undefined,
-): PartRecord[] {
+): { part: ShardPart; tally: RunReportTally } {
   const labels = manifest.task.labels;
-  return entries.map(({ row, scored }) => {
-    if ('reject' in scored) return { reject: { line: row.line, id: row.id, reason: scored.reject } };
+  const part: ShardPart = { results: [], rejects: [] };
+  const tally = new RunReportTally();
+  for (const scored of scoredRows) {
+    if ('reject' in scored) {
+      part.rejects.push({ line: scored.line, id: scored.id, reason: scored.reject });
+      tally.addRejects();
+      continue;
+    }
     const decision = decide(manifest, scored)!;
-    const c_s1 = Math.max(...scored.p1);
-    const c_s2 = scored.p2 ? Math.max(...scored.p2) : null;
     const base = {
-      id: row.id,
-      line: row.line,
-      c_s1,
-      c_s2,
-      ...(row.label !== undefined ? { gold: row.label } : {}),
+      id: scored.id,
+      line: scored.line,
+      c_s1: Math.max(...scored.p1),
+      c_s2: scored.p2 ? Math.max(...scored.p2) : null,
+      ...(scored.gold !== undefined ? { gold: scored.gold } : {}),
     };
+    const none = { c_l: null, tokens: { input: 0, output: 0 }, cost: 0 };
+    let result: ResultRecord;
     if (decision.source !== 'large') {
       const modelVersion = decision.source === 'small' ? versions.specificVersion : versions.learnableVersion!;
-      const result: ResultRecord = { ...base, label: labels[decision.index]!, source: decision.source, c_l: null, tokens: { input: 0, output: 0 }, cost: 0, modelVersion };
-      return { result };
+      result = { ...base, ...none, label: labels[decision.index]!, source: decision.source, modelVersion };
+    } else {
+      const answer = largeAnswers.get(scored.line);
+      result = answer
+        ? {
+            ...base,
+            label: answer.label,
+            source: answer.source,
+            c_l: answer.c_l,
+            tokens: answer.tokens,
+            cost: answer.cost,
+            modelVersion: versions.specificVersion,
+            ...(answer.fallbackReason ? { fallbackReason: answer.fallbackReason } : {}),
+            ...(answer.error ? { error: answer.error } : {}),
+            ...(answer.cached ? { cached: true } : {}),
+          }
+        : {
+            ...base,
+            ...none,
+            label: labels[decision.fallbackIndex]!,
+            source: 'fallback',
+            modelVersion: versions.specificVersion,
+            fallbackReason: 'llm_error',
+            error: missingReason(scored.line) ?? 'the large-model call left no answer',
+          };
     }
-    const answer = largeAnswers.get(row.line);
-    const modelVersion = versions.specificVersion;
-    if (!answer) {
-      const result: ResultRecord = {
-        ...base,
-        label: labels[decision.fallbackIndex]!,
-        source: 'fallback',
-        c_l: null,
-        tokens: { input: 0, output: 0 },
-        cost: 0,
-        modelVersion,
-        fallbackReason: 'llm_error',
-        error: missingReason(row.line) ?? 'the large-model call left no answer',
-      };
-      return { result };
-    }
-    const result: ResultRecord = {
-      ...base,
-      label: answer.label,
-      source: answer.source,
-      c_l: answer.c_l,
-      tokens: answer.tokens,
-      cost: answer.cost,
-      modelVersion,
-      ...(answer.fallbackReason ? { fallbackReason: answer.fallbackReason } : {}),
-      ...(answer.error ? { error: answer.error } : {}),
-      ...(answer.cached ? { cached: true } : {}),
-    };
-    return { result };
-  });
+    part.results.push(result);
+    tally.addResult(result);
+  }
+  return { part, tally };
 }

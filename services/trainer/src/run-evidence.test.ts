@@ -1,4 +1,5 @@
-import type { PartRecord, ScoredRow, ShardRow } from '@datashunt/runs';
+import type { ResultRecord } from '@datashunt/contracts';
+import type { ScoredRow, ShardRow } from '@datashunt/runs';
 import { zipByLine } from './run-evidence';
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
@@ -11,9 +12,7 @@ async function collect<T>(gen: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-const result = (line: number): PartRecord => ({
-  result: { id: `r${line}`, line, label: 'ham', source: 'small', c_s1: 0.99, c_s2: null, c_l: null, tokens: { input: 0, output: 0 }, cost: 0, modelVersion: 'v1' },
-});
+const result = (line: number): ResultRecord => ({ id: `r${line}`, line, label: 'ham', source: 'small', c_s1: 0.99, c_s2: null, c_l: null, tokens: { input: 0, output: 0 }, cost: 0, modelVersion: 'v1' });
 
 describe('zipByLine', () => {
   const rows: ShardRow[] = [
@@ -22,9 +21,8 @@ describe('zipByLine', () => {
   ];
 
   it('pairs each shard row with its scores and its result, and marks rejects', async () => {
-    const scored: ScoredRow[] = [{ line: 2, p1: [0.99, 0.01], p2: null }, { line: 5, reject: 'bad input' }];
-    const parts: PartRecord[] = [result(2), { reject: { line: 5, reason: 'bad input' } }];
-    const zipped = await collect(zipByLine(from(rows), from(scored), from(parts)));
+    const scored: ScoredRow[] = [{ line: 2, id: 'r2', p1: [0.99, 0.01], p2: null }, { line: 5, id: 'r5', reject: 'bad input' }];
+    const zipped = await collect(zipByLine(from(rows), from(scored), from([result(2)])));
     expect(zipped.map((z) => [z.row.line, z.p1, z.result?.source ?? null])).toEqual([
       [2, [0.99, 0.01], 'small'],
       [5, null, null],
@@ -32,9 +30,10 @@ describe('zipByLine', () => {
   });
 
   it('refuses files that do not line up', async () => {
-    const scored: ScoredRow[] = [{ line: 2, p1: [1, 0], p2: null }, { line: 4, p1: [1, 0], p2: null }];
+    const scored: ScoredRow[] = [{ line: 2, id: 'r2', p1: [1, 0], p2: null }, { line: 4, id: 'r4', p1: [1, 0], p2: null }];
     await expect(collect(zipByLine(from(rows), from(scored), from([result(2), result(5)])))).rejects.toThrow('line 5: scored line 4');
     await expect(collect(zipByLine(from(rows), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('ends before the shard');
     await expect(collect(zipByLine(from(rows.slice(0, 1)), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('more lines');
+    await expect(collect(zipByLine(from(rows), from([scored[0]!, { ...scored[1]!, line: 5 }]), from([result(1), result(2)])))).rejects.toThrow('result for line 1 has no shard row');
   });
 });

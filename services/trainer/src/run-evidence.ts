@@ -1,4 +1,5 @@
-import type { PartRecord, RunStore, ScoredRow, ShardRow } from '@datashunt/runs';
+import type { ResultRecord } from '@datashunt/contracts';
+import type { RunStore, ScoredRow, ShardRow } from '@datashunt/runs';
 import { headObject } from '@datashunt/storage';
 import type { RowEvidence } from './distill-set.js';
 
@@ -7,32 +8,31 @@ export interface ShardRowEvidence extends RowEvidence {
 }
 
 /**
- * Walks a shard's rows, scores and part records together. The three files are in line order with one
- * entry per row, so they are read in lockstep, one line of each at a time; a mismatch means the run
- * is corrupt and stops the walk.
+ * Walks a shard's rows, scores and results together. Scores have one entry per row and results one
+ * per row that was not rejected, all in line order, so they are read in lockstep; a mismatch means
+ * the run is corrupt and stops the walk.
  */
 export async function* zipByLine(
   rows: AsyncIterable<ShardRow>,
   scored: AsyncIterable<ScoredRow>,
-  parts: AsyncIterable<PartRecord>,
+  results: AsyncIterable<ResultRecord>,
 ): AsyncGenerator<ShardRowEvidence> {
   const scores = scored[Symbol.asyncIterator]();
-  const records = parts[Symbol.asyncIterator]();
+  const answers = results[Symbol.asyncIterator]();
+  let answer = await answers.next();
   for await (const row of rows) {
-    const [score, record] = await Promise.all([scores.next(), records.next()]);
-    if (score.done || record.done) throw new Error(`line ${row.line}: the scored or part file ends before the shard`);
-    const recordLine = 'result' in record.value ? record.value.result.line : record.value.reject.line;
-    if (score.value.line !== row.line || recordLine !== row.line) {
-      throw new Error(`line ${row.line}: scored line ${score.value.line} and part line ${recordLine} do not match`);
+    const score = await scores.next();
+    if (score.done) throw new Error(`line ${row.line}: the scored file ends before the shard`);
+    if (score.value.line !== row.line) throw new Error(`line ${row.line}: scored line ${score.value.line} does not match`);
+    let result: ResultRecord | null = null;
+    if (!answer.done && answer.value.line === row.line) {
+      result = answer.value;
+      answer = await answers.next();
     }
-    yield {
-      row,
-      p1: 'reject' in score.value ? null : score.value.p1,
-      result: 'result' in record.value ? record.value.result : null,
-    };
+    if (!answer.done && answer.value.line < row.line) throw new Error(`result for line ${answer.value.line} has no shard row`);
+    yield { row, p1: 'reject' in score.value ? null : score.value.p1, result };
   }
-  const [score, record] = await Promise.all([scores.next(), records.next()]);
-  if (!score.done || !record.done) throw new Error('the scored or part file has more lines than the shard');
+  if (!(await scores.next()).done || !answer.done) throw new Error('the scored or results file has more lines than the shard');
 }
 
 /**
@@ -48,6 +48,6 @@ export async function* runEvidence(runs: RunStore, outputPrefix: string, runId: 
       for await (const row of rows) yield { row, p1: null, result: null };
       continue;
     }
-    yield* zipByLine(rows, runs.readScored(outputPrefix, runId, shard), runs.readPart(outputPrefix, runId, shard));
+    yield* zipByLine(rows, runs.readScored(outputPrefix, runId, shard), runs.readPartResults(outputPrefix, runId, shard));
   }
 }

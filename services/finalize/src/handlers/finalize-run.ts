@@ -2,12 +2,13 @@ import type { RejectRecord } from '@datashunt/contracts';
 import { RunReportTally } from '@datashunt/algorithms';
 import { RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { JsonlWriter, putJson, readJsonl } from '@datashunt/storage';
+import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
 
 /**
- * Merges the shards' parts into results.jsonl and rejects.jsonl (in input order) and writes
- * report.json. Rows of a shard that failed for good become rejects naming why, so every input row
- * ends as exactly one result or one reject. Re-running it rewrites the same objects.
+ * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order) and writes
+ * report.json from the shards' tallies: results are copied as bytes, never parsed again. Rows of a
+ * shard that failed for good become rejects naming why, so every input row ends as exactly one result
+ * or one reject. Re-running it rewrites the same objects.
  */
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
@@ -20,27 +21,28 @@ export function finalizeRunHandler(runtime: Runtime) {
       const tally = new RunReportTally();
       const results = new JsonlWriter(runtime.s3, runs.ref(keys.results));
       const rejects = new JsonlWriter(runtime.s3, runs.ref(keys.rejects));
-      const reject = async (r: RejectRecord) => {
-        tally.addReject();
-        await rejects.write(r);
+      const copy = async (key: string, into: JsonlWriter) => {
+        let lines = 0;
+        for await (const chunk of await getStream(runtime.s3, runs.ref(key))) {
+          lines += countNewlines(chunk as Buffer);
+          await into.writeRaw(chunk as Buffer);
+        }
+        return lines;
       };
       for (let shard = 0; shard < shards; shard++) {
-        for await (const r of readJsonl<RejectRecord>(runtime.s3, runs.ref(keys.shardRejects(shard)))) await reject(r);
+        tally.addRejects(await copy(keys.shardRejects(shard), rejects));
         const reason = failed.get(shard);
         if (reason !== undefined) {
           for await (const row of runs.readShard(outputPrefix, runId, shard)) {
-            await reject({ line: row.line, id: row.id, reason: `shard ${shard} failed: ${reason}` });
+            const reject: RejectRecord = { line: row.line, id: row.id, reason: `shard ${shard} failed: ${reason}` };
+            await rejects.write(reject);
+            tally.addRejects();
           }
           continue;
         }
-        for await (const record of runs.readPart(outputPrefix, runId, shard)) {
-          if ('result' in record) {
-            tally.addResult(record.result);
-            await results.write(record.result);
-          } else {
-            await reject(record.reject);
-          }
-        }
+        tally.merge(await runs.partTally(outputPrefix, runId, shard));
+        await copy(keys.part(shard), results);
+        await copy(keys.partRejects(shard), rejects);
       }
       await Promise.all([results.close(), rejects.close()]);
       const report = tally.build({ runId, manifestKey: snapshot.manifestKey, manifest: snapshot.manifest, createdAt: snapshot.createdAt, finishedAt: new Date() });
@@ -52,4 +54,10 @@ export function finalizeRunHandler(runtime: Runtime) {
       return { runId, reportKey: keys.report, rows: report.rows, results: report.results, rejects: report.rejects };
     },
   });
+}
+
+function countNewlines(chunk: Buffer): number {
+  let count = 0;
+  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count += 1;
+  return count;
 }

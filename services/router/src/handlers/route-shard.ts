@@ -3,7 +3,7 @@ import { jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contr
 import { RunStore, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
-import { buildPart, decide, zipScored, type ModelVersions } from '../shard-decisions.js';
+import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
 
 export function llmCallJobId(runId: string, shard: number, line: number): string {
   return jobId('llm-call', runId, shard, line);
@@ -26,21 +26,24 @@ export function routeShardHandler(runtime: Runtime) {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         throw new UnrecoverableError(`shard ${shard} was not scored: ${failures[0] ?? 'score result missing'}`);
       }
-      const entries = zipScored(await collect(runs.readShard(outputPrefix, runId, shard)), await readScored(runs, outputPrefix, runId, shard));
+      const scored = await readScored(runs, outputPrefix, runId, shard);
 
       if ((job.data as { step?: string }).step !== 'collect') {
-        const calls: CatalogJob<'llm-call'>[] = [];
-        for (const { row, scored } of entries) {
-          const decision = decide(manifest, scored);
-          if (decision?.source !== 'large' || 'reject' in scored) continue;
-          calls.push({
-            name: 'llm-call',
-            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id, input: row.input, probs: scored.p1, fallbackLabel: manifest.task.labels[decision.fallbackIndex]! },
-            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+        const hard = scored.filter((s) => decide(manifest, s)?.source === 'large');
+        if (hard.length) {
+          // Only hard rows need their inputs, so the shard itself is read only when there are some.
+          const inputs = new Map<number, string | number[]>();
+          const wanted = new Set(hard.map((s) => s.line));
+          for await (const row of runs.readShard(outputPrefix, runId, shard)) if (wanted.has(row.line)) inputs.set(row.line, row.input);
+          const calls: CatalogJob<'llm-call'>[] = hard.map((s) => {
+            const decision = decide(manifest, s) as { fallbackIndex: number };
+            return {
+              name: 'llm-call',
+              data: { runId, outputPrefix, shard, line: s.line, rowId: s.id, input: inputs.get(s.line)!, probs: (s as { p1: number[] }).p1, fallbackLabel: manifest.task.labels[decision.fallbackIndex]! },
+              // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
+              opts: { jobId: llmCallJobId(runId, shard, s.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+            };
           });
-        }
-        if (calls.length) {
           await runtime.queues.addBulk(calls);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
@@ -56,9 +59,9 @@ export function routeShardHandler(runtime: Runtime) {
           if (parsed.success) answers.set(parsed.data.line, parsed.data);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const part = buildPart(manifest, entries, versions as ModelVersions, answers, (line) => failureByLine.get(line));
-        await runs.writePart(outputPrefix, runId, shard, part);
-        return { shard, rows: part.length, large: answers.size, failedCalls: failureByLine.size };
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
+        await runs.writePart(outputPrefix, runId, shard, part, tally.state());
+        return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }
     },
   });
@@ -68,18 +71,13 @@ function isScoreResult(value: unknown): value is ModelVersions {
   return typeof value === 'object' && value !== null && 'specificVersion' in value;
 }
 
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-}
-
 async function readScored(runs: RunStore, outputPrefix: string, runId: string, shard: number): Promise<ScoredRow[]> {
+  const rows: ScoredRow[] = [];
   try {
-    return await collect(runs.readScored(outputPrefix, runId, shard));
+    for await (const row of runs.readScored(outputPrefix, runId, shard)) rows.push(row);
   } catch (error) {
     if (isNotFound(error)) throw new UnrecoverableError(`shard ${shard} has no scores`);
     throw error;
   }
+  return rows;
 }
-

@@ -53,12 +53,14 @@ async function scoreShard(
   const accepted: ShardRow[] = [];
   for (const row of rows) {
     const problem = inputProblem(specific, row.input);
-    if (problem) scored.push({ line: row.line, reject: problem });
+    if (problem) scored.push({ line: row.line, id: row.id, reject: problem });
     else accepted.push(row);
   }
   const inputs = accepted.map((r) => r.input);
   const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
-  accepted.forEach((row, i) => scored.push({ line: row.line, p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }));
+  accepted.forEach((row, i) =>
+    scored.push({ line: row.line, id: row.id, ...(row.label !== undefined ? { gold: row.label } : {}), p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }),
+  );
   scored.sort((a, b) => a.line - b.line);
   await runs.writeScored(outputPrefix, runId, shard, scored);
   return {

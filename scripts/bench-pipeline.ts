@@ -34,7 +34,7 @@ const env = {
   QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
   SWEEP_EVERY_MS: '0',
   INGEST_HTTP_PORT: '0',
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   SCORER_BATCH_SIZE: String(BATCH),
 };
 const config = loadConfig(env);
@@ -60,7 +60,7 @@ for (const n of values.rows!.map(Number)) {
   await writeRows(file, n);
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  const line = `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; peak RSS MB ${Object.entries(pipeline.peakRssMb).map(([s, mb]) => `${s} ${mb}`).join(', ')}; loop process ${loop.peakRssMb}`;
+  const line = `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; CPU s loop ${loop.cpuSeconds.toFixed(1)}, pipeline ${Object.entries(pipeline.cpuSeconds).map(([s, c]) => `${s} ${c.toFixed(1)}`).join(', ')}; peak RSS MB ${Object.entries(pipeline.peakRssMb).map(([s, mb]) => `${s} ${mb}`).join(', ')}; loop process ${loop.peakRssMb}`;
   console.log(line);
   results.push(line);
 }
@@ -84,6 +84,7 @@ async function writeRows(file: string, n: number): Promise<void> {
 async function inProcessLoop(file: string) {
   const scorer = await Scorer.load(registry, 'bench-text', trained.meta.version, { executionProviders: ['cpu'], batchSize: BATCH });
   const started = performance.now();
+  const cpuStart = cpuSeconds(process.pid);
   let batch: string[] = [];
   let rows = 0;
   let checksum = 0;
@@ -99,9 +100,10 @@ async function inProcessLoop(file: string) {
   }
   await flush();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(process.pid) - cpuStart;
   await scorer.release();
   if (!(checksum > 0)) throw new Error('loop scored nothing');
-  return { seconds, rowsPerSecond: rows / seconds, peakRssMb: peakRssMb(process.pid) };
+  return { seconds, rowsPerSecond: rows / seconds, peakRssMb: peakRssMb(process.pid), cpuSeconds: cpu };
 }
 
 async function throughPipeline(file: string, n: number) {
@@ -129,19 +131,22 @@ async function throughPipeline(file: string, n: number) {
   // Wait until every worker is up (connected to Redis) before the clock starts.
   await waitForWorkers(SERVICES.length);
   const started = performance.now();
+  const cpuBefore = cpuSeconds(process.pid);
   await putJson(runtime.s3, { bucket: runtime.bucket, key }, manifest);
   await runtime.queues.add({ name: 'manifest-sweep', data: {} });
   const outcome = await watcher.wait(key, 60 * 60_000);
   const seconds = (performance.now() - started) / 1000;
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   const peak: Record<string, number> = {};
+  const cpu: Record<string, number> = { 'bench+s3rver': cpuSeconds(process.pid) - cpuBefore };
   for (const [name, child] of workers) {
     peak[name] = peakRssMb(child.pid!);
+    cpu[name] = cpuSeconds(child.pid!);
     child.kill('SIGTERM');
     await once(child, 'exit');
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu };
 }
 
 async function waitForWorkers(count: number): Promise<void> {
@@ -150,6 +155,12 @@ async function waitForWorkers(count: number): Promise<void> {
     if (ready >= count) return;
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** User + system CPU time of a process so far (clock ticks of /proc/<pid>/stat, 100 per second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function peakRssMb(pid: number): number {

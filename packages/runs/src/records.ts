@@ -5,6 +5,12 @@ type RowId = DatasetRow['id'];
 /** A valid dataset row as ingest stored it in a shard, with its line in the input file. */
 export type ShardRow = DatasetRow & { line: number };
 
+/** A dataset line that passed validation, kept as its original JSON text. */
+export interface ValidatedLine {
+  line: number;
+  text: string;
+}
+
 /**
  * The scorer's output for one shard row: class probabilities of each small model, or why it could not
  * score. It carries the row's id and gold label so the router needs the inputs only for hard rows.

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { runKeys, type ResultRecord } from '@datashunt/contracts';
+import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contracts';
 import { getJson, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
-import type { RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow } from './records.js';
+import type { RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -47,12 +47,20 @@ export class RunStore {
     return getJson<RunPlan>(this.s3, this.ref(this.keys(outputPrefix, runId).state));
   }
 
-  writeShard(outputPrefix: string, runId: string, shard: number, rows: ShardRow[]) {
-    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)), toJsonl(rows));
+  /**
+   * Stores validated dataset lines as they came (`{"line":N,"row":<the line>}`), so ingest never
+   * re-serialises a row; readers get plain ShardRows.
+   */
+  writeShard(outputPrefix: string, runId: string, shard: number, lines: ValidatedLine[]) {
+    let body = '';
+    for (const { line, text } of lines) body += `{"line":${line},"row":${text}}\n`;
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)), body);
   }
 
-  readShard(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ShardRow> {
-    return readJsonl<ShardRow>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)));
+  async *readShard(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ShardRow> {
+    for await (const { line, row } of readJsonl<{ line: number; row: DatasetRow }>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
+      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}) };
+    }
   }
 
   writeScored(outputPrefix: string, runId: string, shard: number, rows: ScoredRow[]) {

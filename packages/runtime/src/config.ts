@@ -27,6 +27,11 @@ export const ConfigSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   SCORER_EXECUTION_PROVIDERS: csv.default(['cpu']),
   SCORER_BATCH_SIZE: z.coerce.number().int().positive().default(256),
+  /**
+   * onnxruntime's intra-op threads per session (unset: one per core). Where other services share the
+   * cores, 1 avoids its spinning threads taking CPU the pipeline's other stages need.
+   */
+  SCORER_INTRA_OP_THREADS: z.coerce.number().int().positive().optional(),
   INGEST_CONCURRENCY: z.coerce.number().int().positive().default(2),
   SCORE_CONCURRENCY: z.coerce.number().int().positive().default(1),
   ROUTE_CONCURRENCY: z.coerce.number().int().positive().default(4),

@@ -1,10 +1,12 @@
 import { DatasetRowSchema, type Manifest, type RejectRecord } from '@datashunt/contracts';
-import type { ShardRow } from '@datashunt/runs';
 
 const EXCERPT = 120;
 
-/** Checks one dataset line: JSON, the row schema, the input kind of the task, and a gold label in the label set. */
-export function checkRow(line: number, text: string, task: Manifest['task']): { row: ShardRow } | { reject: RejectRecord } {
+/**
+ * Checks one dataset line: JSON, the row schema, the input kind of the task, and a gold label in the
+ * label set. A valid line is kept as its text; only a rejected one says why.
+ */
+export function checkRow(line: number, text: string, task: Manifest['task']): { reject: RejectRecord } | undefined {
   const excerpt = text.slice(0, EXCERPT);
   let json: unknown;
   try {
@@ -26,5 +28,5 @@ export function checkRow(line: number, text: string, task: Manifest['task']): { 
   if (row.label !== undefined && !task.labels.includes(row.label)) {
     return { reject: { line, id: row.id, reason: `label "${row.label}" is not one of the task's labels`, excerpt } };
   }
-  return { row: { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}) } };
+  return undefined;
 }

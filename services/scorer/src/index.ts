@@ -10,6 +10,7 @@ export function scorerService(runtime: Runtime): ServiceModule {
   const scorers = new PromotedScorers(new ModelRegistry(runtime.s3, runtime.bucket), {
     executionProviders: runtime.config.SCORER_EXECUTION_PROVIDERS,
     batchSize: runtime.config.SCORER_BATCH_SIZE,
+    ...(runtime.config.SCORER_INTRA_OP_THREADS ? { intraOpNumThreads: runtime.config.SCORER_INTRA_OP_THREADS } : {}),
     logger: runtime.logger,
   });
   return {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { jobId, manifestBaseName, manifestErrorKey, type Manifest, type RejectRecord } from '@datashunt/contracts';
-import { RunStore, type RunSnapshot, type ShardRow } from '@datashunt/runs';
+import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
+import { RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getBytes, headObject, isNotFound, parseObjectUri, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
 import { manifestIdentity } from '../manifest-enqueue.js';
@@ -94,23 +94,23 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   let rows = 0;
   let rejects = 0;
   let shardIndex = 0;
-  let shardRows: ShardRow[] = [];
+  let shardRows: ValidatedLine[] = [];
   let shardRejects: RejectRecord[] = [];
   const flush = async () => {
-    await writeShard(runtime, runs, { manifest, runId, outputPrefix, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent });
+    await writeShard(runtime, runs, { runId, outputPrefix, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent });
     shardIndex += 1;
     shardRows = [];
     shardRejects = [];
   };
   for await (const { line, text } of readLines(runtime.s3, input)) {
     while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const checked = checkRow(line, text, manifest.task);
-    if ('row' in checked) {
-      shardRows.push(checked.row);
-      rows += 1;
-    } else {
-      shardRejects.push(checked.reject);
+    const rejected = checkRow(line, text, manifest.task);
+    if (rejected) {
+      shardRejects.push(rejected.reject);
       rejects += 1;
+    } else {
+      shardRows.push({ line, text });
+      rows += 1;
     }
   }
   if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
@@ -122,7 +122,7 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
 async function writeShard(
   runtime: Runtime,
   runs: RunStore,
-  s: { manifest: Manifest; runId: string; outputPrefix: string; shard: number; rows: ShardRow[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
+  s: { runId: string; outputPrefix: string; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
 ) {
   const keys = runs.keys(s.outputPrefix, s.runId);
   await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);

@@ -6,3 +6,4 @@ export * from './png-image.js';
 export * from './prompt-pruning.js';
 export * from './answer-parsing.js';
 export * from './run-report.js';
+export * from './seeded-random.js';

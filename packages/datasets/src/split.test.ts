@@ -1,4 +1,4 @@
-import { mulberry32, shuffled } from './prng';
+import { mulberry32, shuffled } from '@datashunt/algorithms';
 import { stratifiedSplit } from './split';
 
 describe('mulberry32 and shuffled', () => {

@@ -1,4 +1,4 @@
-import { shuffled, type Rng } from './prng.js';
+import { shuffled, type Rng } from '@datashunt/algorithms';
 
 /**
  * Splits items into parts with the given fractions inside every stratum, so each part keeps the

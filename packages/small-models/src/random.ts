@@ -1,18 +1,16 @@
-/** A seeded generator (mulberry32), so training runs with the same seed give the same weights. */
+import { mulberry32, shuffleInPlace, type Rng } from '@datashunt/algorithms';
+
+/** A seeded generator, so training runs with the same seed give the same weights. */
 export class SeededRandom {
-  private state: number;
+  private readonly rng: Rng;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.rng = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng();
   }
 
   uniform(low: number, high: number): number {
@@ -21,10 +19,6 @@ export class SeededRandom {
 
   /** Fisher-Yates in place. */
   shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
+    return shuffleInPlace(items, this.rng);
   }
 }

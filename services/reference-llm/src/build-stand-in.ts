@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { pixelsToImage } from '@datashunt/algorithms';
 import { DatasetRowSchema } from '@datashunt/contracts';
 import { DEFAULT_GRID, trainPixelKnn } from './pixel-knn.js';
-import { mulberry32, shuffleInPlace } from './seeded-random.js';
+import { mulberry32, shuffleInPlace } from '@datashunt/algorithms';
 import { fitTemperature, STAND_IN_FORMAT, standInLogits, type StandInInput, type StandInModel } from './stand-in-model.js';
 import { trainNaiveBayes } from './text-naive-bayes.js';
 

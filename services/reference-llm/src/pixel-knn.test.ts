@@ -1,6 +1,6 @@
 import { pixelsToImage } from '@datashunt/algorithms';
 import { pixelFeatures, pixelKnnLogits, trainPixelKnn } from './pixel-knn';
-import { mulberry32 } from './seeded-random';
+import { mulberry32 } from '@datashunt/algorithms';
 import { syntheticImage } from './testing/synthetic-data';
 
 describe('pixelFeatures', () => {

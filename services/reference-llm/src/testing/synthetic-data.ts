@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { mulberry32 } from '../seeded-random.js';
+import { mulberry32 } from '@datashunt/algorithms';
 
 /** Small labelled data sets for tests: easy for the stand-in, but noisy enough that it is never certain. */
 

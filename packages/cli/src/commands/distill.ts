@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { dispatch, UsageError, type Subcommand } from '../subcommands.js';
 import { createRuntime, loadConfig, type Runtime } from '@datashunt/runtime';
 import {
   enqueueDistillation,
@@ -20,32 +21,11 @@ const USAGE = `usage: datashunt distill <command> [options]
 --every takes a number with a unit: ms, s, m, h or d. Redis and S3 settings come from the environment.`;
 
 /** A wrong command line: exit code 2 with the usage text. */
-class UsageError extends Error {}
-
-type Subcommand = (argv: string[]) => Promise<number>;
-
 const SUBCOMMANDS: Record<string, Subcommand> = { now, schedule, unschedule, list };
 
 /** `datashunt distill ...`: run, schedule and list 2CD distillation jobs; returns the exit code. */
-export async function distillCommand(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
-    console.log(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const run = SUBCOMMANDS[name];
-  if (!run) {
-    console.error(`unknown distill command "${name}"\n${USAGE}`);
-    return 2;
-  }
-  try {
-    return await run(rest);
-  } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    if (!usage) throw error;
-    console.error(`distill ${name}: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
+export function distillCommand(argv: string[]): Promise<number> {
+  return dispatch('distill', USAGE, SUBCOMMANDS, argv);
 }
 
 /** Connects only once the command line is known to be good. */

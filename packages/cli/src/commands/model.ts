@@ -14,6 +14,7 @@ import {
 import { createS3Client, ensureBucket, getBytes, parseObjectUri } from '@datashunt/storage';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CommandError, dispatch, UsageError, type Subcommand } from '../subcommands.js';
 
 const USAGE = `usage: datashunt model <command> [options]
   train    --name N --family text-fasttext|image-mlp --train DATA [--validation DATA] [--labels a,b]
@@ -29,35 +30,13 @@ DATA is a labelled JSONL file ({id, input: string | number[], label} per line) o
 S3 settings come from S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_BUCKET, S3_FORCE_PATH_STYLE.`;
 
 /** A refusal worth one line on stderr rather than a stack trace: exit code 1. */
-class CommandError extends Error {}
 
-/** A wrong command line: exit code 2 with the usage text. */
-class UsageError extends CommandError {}
-
-type Subcommand = (argv: string[]) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, Subcommand> = { train, register, list, promote, eval: evaluate };
 
 /** `datashunt model ...`: train, register, list, promote and evaluate small models; returns the exit code. */
-export async function modelCommand(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
-    console.log(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const run = SUBCOMMANDS[name];
-  if (!run) {
-    console.error(`unknown model command "${name}"\n${USAGE}`);
-    return 2;
-  }
-  try {
-    return await run(rest);
-  } catch (error) {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    if (!usage && !(error instanceof SmallModelError) && !(error instanceof CommandError)) throw error;
-    console.error(`model ${name}: ${(error as Error).message}${usage ? `\n${USAGE}` : ''}`);
-    return usage ? 2 : 1;
-  }
+export function modelCommand(argv: string[]): Promise<number> {
+  return dispatch('model', USAGE, SUBCOMMANDS, argv, (error) => error instanceof SmallModelError);
 }
 
 async function train(argv: string[]): Promise<number> {

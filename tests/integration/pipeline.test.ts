@@ -91,6 +91,19 @@ describe('pipeline end to end', () => {
     expect(first.status).toBe('finished');
   });
 
+  it('scores with a newly promoted version without a restart, and records the version per result', async () => {
+    const before = await stack.registry.current('spam-text', 'specific');
+    const splits = await spamSplits();
+    const retrained = await trainSpamModel(stack.registry, splits.train.slice(0, 1500), splits.validation);
+    expect(retrained.meta.version).not.toBe(before);
+    await stack.put('datasets/spam-promoted.jsonl', toJsonl(test.slice(0, 40)));
+    await stack.dropManifest('manifests/promoted.json', spamManifest('datasets/spam-promoted.jsonl', { name: 'promoted' }));
+    const outcome = await stack.watcher.wait('manifests/promoted.json', 120_000);
+    if (outcome.status !== 'finished') throw new Error(JSON.stringify(outcome));
+    const results = await readAllJsonl<{ modelVersion: string; source: string }>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: runKeys('runs/', outcome.runId).results });
+    expect(new Set(results.map((r) => r.modelVersion))).toEqual(new Set([retrained.meta.version]));
+  });
+
   it('leaves error.json naming the field path of an invalid manifest, and starts no run', async () => {
     await stack.dropManifest('manifests/bad-delta.json', { ...spamManifest('datasets/spam-small.jsonl'), delta: 7, task: { type: 'classification', labels: ['ham'] } });
     const outcome = await stack.watcher.wait('manifests/bad-delta.json', 60_000);

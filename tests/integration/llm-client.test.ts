@@ -151,20 +151,23 @@ describe('BudgetMeter', () => {
 });
 
 describe('EndpointRateLimiter', () => {
-  it('spaces calls at 60000/rpm ms across limiter instances', async () => {
+  it('books slots 60000/rpm ms apart across limiter instances', async () => {
     const a = new EndpointRateLimiter(redis, prefix);
     const b = new EndpointRateLimiter(redis, prefix);
-    expect(await a.take('endpoint-1', 60)).toBe(0);
-    const wait = await b.take('endpoint-1', 60);
-    expect(wait).toBeGreaterThan(900);
-    expect(wait).toBeLessThanOrEqual(1000);
-    expect(await a.take('endpoint-2', 60)).toBe(0);
+    expect(await a.reserve('endpoint-1', 60)).toBe(0);
+    const waits = [await b.reserve('endpoint-1', 60), await a.reserve('endpoint-1', 60)];
+    expect(waits[0]).toBeGreaterThan(900);
+    expect(waits[0]).toBeLessThanOrEqual(1000);
+    // Each caller gets a slot of its own: the third is one interval after the second.
+    expect(waits[1]! - waits[0]!).toBeGreaterThan(900);
+    expect(waits[1]! - waits[0]!).toBeLessThanOrEqual(1000);
+    expect(await a.reserve('endpoint-2', 60)).toBe(0);
   });
 
   it('allows a burst before spacing', async () => {
     const limiter = new EndpointRateLimiter(redis, prefix);
     const waits = [];
-    for (let i = 0; i < 4; i++) waits.push(await limiter.take('burst', 60, 3));
+    for (let i = 0; i < 4; i++) waits.push(await limiter.reserve('burst', 60, 3));
     expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
     expect(waits[3]).toBeGreaterThan(0);
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LlmCallResult } from '@datashunt/contracts';
@@ -7,8 +8,8 @@ import { defineHandler, type HandlerContext, type Runtime } from '@datashunt/run
 
 /**
  * Asks the large model about one hard row with a Prompt Pruning prompt. Requests per minute are held
- * to the manifest's limit across all workers; a 429 pauses the whole queue for its retry-after without
- * spending an attempt. Whatever happens, the row ends with a result: the answer, or the small model's
+ * to the manifest's limit across all workers (each request books a slot); a 429 pauses the whole
+ * queue for its retry-after without spending an attempt. Whatever happens, the row ends with a result: the answer, or the small model's
  * label flagged with why.
  */
 export function llmCallHandler(runtime: Runtime) {
@@ -38,10 +39,11 @@ export function llmCallHandler(runtime: Runtime) {
           allowedLabels: prompt.allowedLabels,
           runId: payload.runId,
           budgetUsd: manifest.budgetUsd,
-          beforeCall: async () => pauseIfLimited(context, await limiter.take(endpoint, spec.rateLimitRpm)),
+          // The booked slot is waited for here; BullMQ keeps renewing the job's lock meanwhile.
+          beforeCall: async () => sleep(await limiter.reserve(endpoint, spec.rateLimitRpm)),
         });
       } catch (error) {
-        if (error instanceof RateLimitedError) await pauseIfLimited(context, error.retryAfterMs);
+        if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
         const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
         if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, 'llm_error', error.message);
         throw error;
@@ -51,9 +53,8 @@ export function llmCallHandler(runtime: Runtime) {
   });
 }
 
-/** Pauses every worker of the queue (the limit is global) and re-queues this job without using an attempt. */
-async function pauseIfLimited({ queue }: HandlerContext, waitMs: number): Promise<void> {
-  if (waitMs <= 0) return;
+/** Pauses every worker of the queue (the provider's limit is global) and re-queues this job without using an attempt. */
+async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<never> {
   await queue.rateLimit(waitMs);
   throw Worker.RateLimitError();
 }

@@ -2,7 +2,7 @@ import { softmax, type PixelImage } from '@datashunt/algorithms';
 import { naiveBayesLogits, type NaiveBayesParams } from './text-naive-bayes.js';
 import { pixelKnnLogits, type PixelKnnParams } from './pixel-knn.js';
 
-export const STAND_IN_FORMAT = 'datashunt-reference-llm/1' as const;
+export const STAND_IN_FORMAT = 'datashunt-reference-llm/2' as const;
 
 interface StandInCommon {
   format: typeof STAND_IN_FORMAT;

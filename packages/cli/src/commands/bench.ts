@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { EXPERIMENT_NAMES, prepareBench, runBench, writeBenchReport, writeDocs, type BenchPlan } from '@datashunt/bench';
 import { startLocalStack } from '../local-stack.js';
 import { PIPELINE_SERVICES } from '../services.js';
+import { dispatch } from '../subcommands.js';
 
 const USAGE = `usage: datashunt bench run [--only spam,fine-foods,mnist-lt] [--sweep] [--ablation] [--out-dir .data/bench]
                            [--test-rows N] [--write-docs docs/benchmarks.md]
@@ -14,11 +15,12 @@ small only, large only and DS+ at the delta chosen on validation; --sweep adds F
 The large model is the embedded reference LLM unless OPENAI_BASE_URL (and OPENAI_API_KEY) point at a
 provider; then BENCH_LARGE_MODEL names the model (default gpt-4o-mini).`;
 
-/** \`datashunt bench run ...\`; returns the exit code. */
-export async function benchCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h') return console.log(USAGE), sub === undefined ? 2 : 0;
-  if (sub !== 'run') return console.error(`unknown bench command "${sub}"\n${USAGE}`), 2;
+/** `datashunt bench run ...`; returns the exit code. */
+export function benchCommand(argv: string[]): Promise<number> {
+  return dispatch('bench', USAGE, { run }, argv);
+}
+
+async function run(rest: string[]): Promise<number> {
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -31,12 +33,21 @@ export async function benchCommand(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) return console.log(USAGE), 0;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const only = values.only!.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = only.filter((n) => !(EXPERIMENT_NAMES as string[]).includes(n));
-  if (unknown.length || only.length === 0) return console.error(`unknown data set(s) ${unknown.join(', ')}; known: ${EXPERIMENT_NAMES.join(', ')}\n${USAGE}`), 2;
+  if (unknown.length || only.length === 0) {
+    console.error(`unknown data set(s) ${unknown.join(', ')}; known: ${EXPERIMENT_NAMES.join(', ')}\n${USAGE}`);
+    return 2;
+  }
   const testRows = values['test-rows'] ? Number(values['test-rows']) : undefined;
-  if (testRows !== undefined && !(Number.isInteger(testRows) && testRows > 0)) return console.error(`--test-rows must be a positive integer\n${USAGE}`), 2;
+  if (testRows !== undefined && !(Number.isInteger(testRows) && testRows > 0)) {
+    console.error(`--test-rows must be a positive integer\n${USAGE}`);
+    return 2;
+  }
 
   const outDir = resolve(values['out-dir']!);
   const plan: BenchPlan = {

@@ -27,9 +27,15 @@ export async function demoCommand(argv: string[]): Promise<number> {
     args: argv,
     options: { dataset: { type: 'string', default: 'spam' }, 'keep-running': { type: 'boolean' }, 'data-dir': { type: 'string', default: '.data/demo' }, help: { type: 'boolean', short: 'h' } },
   });
-  if (values.help) return console.log(USAGE), 0;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const dataset = values.dataset as DatasetName;
-  if (dataset !== 'spam' && dataset !== 'fine-foods') return console.error(`unknown demo dataset "${dataset}"\n${USAGE}`), 2;
+  if (dataset !== 'spam' && dataset !== 'fine-foods') {
+    console.error(`unknown demo dataset "${dataset}"\n${USAGE}`);
+    return 2;
+  }
   const task = TASKS[dataset];
   const dataDir = resolve(values['data-dir']!);
 
@@ -83,7 +89,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
     console.log(`dropped s3://${bucket}/${manifestKey}; the sweep picks it up. Bull Board: ${dashboardUrl(stack)}`);
 
     const outcome = await stack.watcher.wait(manifestKey, 30 * 60_000);
-    if (outcome.status === 'invalid') return console.error(`manifest refused: ${outcome.message}`), 1;
+    if (outcome.status === 'invalid') {
+      console.error(`manifest refused: ${outcome.message}`);
+      return 1;
+    }
     const report = await getJson<Report>(s3, { bucket, key: outcome.reportKey });
     console.log(`\n${formatReport(report)}\n`);
     console.log(`results: s3://${bucket}/${runKeys(manifest.output?.prefix ?? 'runs/', report.runId).results} (files under ${join(dataDir, 's3', bucket)})`);

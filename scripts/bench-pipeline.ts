@@ -3,6 +3,7 @@
 // loop doing the same parse + featurize + ONNX scoring, measured in the same run. Prints rows/s of
 // both, their ratio, and each worker's peak RSS (VmHWM).
 //   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000]
+//     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -19,7 +20,9 @@ import { ModelRegistry, Scorer, trainAndRegister } from '@datashunt/small-models
 import { putJson, startLocalS3 } from '@datashunt/storage';
 import { Upload } from '@aws-sdk/lib-storage';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', multiple: true, default: ['100000'] }, 'shard-size': { type: 'string', default: '5000' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', multiple: true, default: ['100000'] }, 'shard-size': { type: 'string', default: '5000' }, 'worker-node-options': { type: 'string' } },
+});
 const SERVICES = ['ingest', 'scorer', 'router', 'llm-caller', 'finalize'];
 const BATCH = 256;
 
@@ -109,7 +112,8 @@ async function inProcessLoop(file: string) {
 async function throughPipeline(file: string, n: number) {
   const workers = new Map<string, ChildProcess>();
   for (const name of SERVICES) {
-    const child = spawn(process.execPath, [`services/${name}/dist/main.js`], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const childEnv = values['worker-node-options'] ? { ...env, NODE_OPTIONS: values['worker-node-options'] } : env;
+    const child = spawn(process.execPath, [`services/${name}/dist/main.js`], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] });
     workers.set(name, child);
   }
   const watcher = new RunWatcher(config);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDataset, datasetPaths, readJsonlFile, type DatasetMeta } from '@datashunt/datasets';
-import { buildStandIn, writeStandIn, type StandInModel } from '@datashunt/reference-llm';
+import { buildStandIn, STAND_IN_FORMAT, writeStandIn, type StandInModel } from '@datashunt/reference-llm';
 import { groupsById, groupsByLabel } from './aggregate.js';
 import type { Experiment } from './experiments.js';
 import packageInfo from './package-info.cjs';
@@ -108,9 +108,9 @@ export interface StandInInfo {
 export async function prepareStandIn(exp: Experiment, data: ExperimentData, cacheDir: string, modelsDir: string): Promise<StandInInfo> {
   await mkdir(cacheDir, { recursive: true });
   const cached = join(cacheDir, `${exp.name}-${exp.standIn.pool.kind}-${exp.specialist.kind === 'slice' ? exp.specialist.rows : 'all'}-pc${exp.standIn.perClass}-s${exp.standIn.seed}.json`);
-  let model: StandInModel;
-  if (existsSync(cached)) model = JSON.parse(await readFile(cached, 'utf8')) as StandInModel;
-  else {
+  let model: StandInModel | undefined = existsSync(cached) ? (JSON.parse(await readFile(cached, 'utf8')) as StandInModel) : undefined;
+  // A stand-in cached by an older build of the reference LLM would not be served: rebuild it.
+  if (model?.format !== STAND_IN_FORMAT) {
     model = await buildStandIn({ trainPath: data.standInPoolPath, task: exp.name, perClass: exp.standIn.perClass, seed: exp.standIn.seed });
     await writeFile(cached, JSON.stringify(model));
   }

@@ -141,6 +141,9 @@ export async function runExperiment(stack: BenchStack, exp: Experiment, data: Ex
     const report = await getJson<Report>(s3, { bucket, key: outcome.reportKey });
     const wallSeconds = (performance.now() - t) / 1000;
     const results = (await readAllJsonl(s3, { bucket, key: runKeys(manifest.output?.prefix ?? 'runs/', outcome.runId).results })).map((r) => ResultRecordSchema.parse(r));
+    // A large model that could not answer would pass the small model's labels off as its own.
+    const failed = results.find((r) => r.fallbackReason === 'llm_error');
+    if (failed) throw new Error(`${exp.name} ${tag}: the large model failed on ${report.fallbackReasons.llm_error} rows, e.g. line ${failed.line}: ${failed.error}`);
     return { report, results, wallSeconds };
   };
 

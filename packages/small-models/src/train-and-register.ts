@@ -1,30 +1,24 @@
 import { calibrateDelta } from '@datashunt/algorithms';
-import type { FeaturizerConfig, ModelMeta, ModelRole } from '@datashunt/contracts';
+import type { ModelMeta, ModelRole } from '@datashunt/contracts';
 import { createHash } from 'node:crypto';
 import { evaluateProbabilities, type ClassifierEvaluation } from './evaluation.js';
 import { exportOnnx, PROBABILITIES_OUTPUT, readOnnxWeights } from './onnx-graph.js';
 import type { ModelRegistry } from './registry.js';
 import { predictProbabilities } from './row-features.js';
-import { DEFAULT_HYPER_PARAMETERS, splitValidation, trainClassifier, type EpochStats, type HyperParameters, type TrainedClassifier } from './trainer.js';
+import { DEFAULT_HYPER_PARAMETERS, splitValidation, trainClassifier, type TrainClassifierArgs, type TrainedClassifier } from './trainer.js';
 import { goldIndex, prepareRows, type TrainingRow } from './training-data.js';
 import { RegistryError } from './errors.js';
-import type { ClassifierWeights, TrainableFamily } from './weights.js';
+import type { ClassifierWeights } from './weights.js';
 
 /** Extra file of a trained version: hyper-parameters, featurizer and the epoch history. */
 export const TRAINING_REPORT_FILE = 'training.json';
 
-export interface TrainAndRegisterArgs {
+/** What trainClassifier takes (validation also gives the reported metrics), plus where and how to register. */
+export interface TrainAndRegisterArgs extends Pick<TrainClassifierArgs, 'family' | 'labels' | 'train' | 'validation' | 'featurizer' | 'hyper' | 'onEpoch'> {
   registry: ModelRegistry;
   name: string;
   /** Free text describing the task (default: the name). */
   task?: string;
-  family: TrainableFamily;
-  labels: string[];
-  train: readonly TrainingRow[];
-  /** Early stopping and the reported metrics; without it a seeded share of `train` is held out. */
-  validation?: readonly TrainingRow[];
-  featurizer?: FeaturizerConfig;
-  hyper?: Partial<HyperParameters>;
   /** Accuracy the small model must reach on the rows it keeps; picks the calibrated delta (default 0.95). */
   targetAccuracy?: number;
   /** Default 'specific'; with `parentVersion` default 'learnable'. */
@@ -33,7 +27,6 @@ export interface TrainAndRegisterArgs {
   parentVersion?: string;
   /** Default true. */
   promote?: boolean;
-  onEpoch?: (stats: EpochStats) => void;
 }
 
 export interface TrainAndRegisterResult {

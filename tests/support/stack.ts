@@ -38,13 +38,13 @@ export interface TestStack extends LocalStack {
 }
 
 /** A whole stack per test file: its own S3 directory, queue prefix and ports, so files never collide. */
-export async function startTestStack(options: { standInTrainPath: string; env?: Record<string, string> }): Promise<TestStack> {
+export async function startTestStack(options: { standInTrainPath: string; env?: Record<string, string>; services?: string[] }): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ds-it-'));
   const modelsDir = join(dir, 'reference-llm');
   await writeStandIn(modelsDir, await buildStandIn({ trainPath: options.standInTrainPath, task: 'spam', perClass: 40, seed: 7 }));
   const stack = await startLocalStack({
     dataDir: dir,
-    services: PIPELINE_SERVICES,
+    services: options.services ?? PIPELINE_SERVICES,
     referenceModelsDir: modelsDir,
     logLevel: 'silent',
     env: {

@@ -37,6 +37,13 @@ export const ConfigSchema = z.object({
   ROUTE_CONCURRENCY: z.coerce.number().int().positive().default(4),
   LLM_CONCURRENCY: z.coerce.number().int().positive().default(16),
   FINALIZE_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  /**
+   * A job's lock, renewed every half of it while the job runs: how long a crashed worker's job waits
+   * before another worker takes it over. Services whose jobs block the event loop set their own.
+   */
+  JOB_LOCK_MS: z.coerce.number().int().positive().default(30_000),
+  /** How often a worker looks for jobs whose lock expired (their worker died) to run them again. */
+  STALLED_CHECK_MS: z.coerce.number().int().positive().default(30_000),
   /** Grace period for in-flight jobs on SIGTERM; keep the pod's terminationGracePeriodSeconds above it. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -7,7 +7,7 @@ import type { Runtime } from './runtime.js';
 export interface ServedQueue {
   queue: QueueName;
   concurrency: number;
-  /** Long jobs (a whole shard) need a lock that outlives a slow batch. */
+  /** Only for jobs that block the event loop (training), so the lock cannot be renewed meanwhile; else JOB_LOCK_MS. */
   lockDurationMs?: number;
 }
 
@@ -57,7 +57,8 @@ export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: 
         connection: { url: runtime.config.REDIS_URL, maxRetriesPerRequest: null },
         prefix: runtime.config.QUEUE_PREFIX,
         concurrency,
-        ...(lockDurationMs ? { lockDuration: lockDurationMs } : {}),
+        lockDuration: lockDurationMs ?? runtime.config.JOB_LOCK_MS,
+        stalledInterval: runtime.config.STALLED_CHECK_MS,
       },
     );
     worker.on('error', (error) => runtime.logger.error({ queue, err: error.message }, 'worker error'));

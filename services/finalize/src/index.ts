@@ -5,7 +5,7 @@ import { finalizeRunHandler } from './handlers/finalize-run.js';
 export function finalizeService(runtime: Runtime): ServiceModule {
   return {
     name: 'finalize',
-    queues: [{ queue: 'finalize', concurrency: runtime.config.FINALIZE_CONCURRENCY, lockDurationMs: 300_000 }],
+    queues: [{ queue: 'finalize', concurrency: runtime.config.FINALIZE_CONCURRENCY }],
     handlers: [finalizeRunHandler(runtime)],
   };
 }

@@ -15,7 +15,7 @@ export function ingestService(runtime: Runtime): ServiceModule & { port(): numbe
   let port: number | undefined;
   return {
     name: 'ingest',
-    queues: [{ queue: 'ingest', concurrency: runtime.config.INGEST_CONCURRENCY, lockDurationMs: 120_000 }],
+    queues: [{ queue: 'ingest', concurrency: runtime.config.INGEST_CONCURRENCY }],
     handlers: [manifestSweepHandler(runtime), manifestIngestHandler(runtime)],
     port: () => port,
     async start() {

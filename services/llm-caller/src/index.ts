@@ -5,7 +5,7 @@ import { llmCallHandler } from './handlers/llm-call.js';
 export function llmCallerService(runtime: Runtime): ServiceModule {
   return {
     name: 'llm-caller',
-    queues: [{ queue: 'llm', concurrency: runtime.config.LLM_CONCURRENCY, lockDurationMs: runtime.config.LLM_TIMEOUT_MS * 2 + 10_000 }],
+    queues: [{ queue: 'llm', concurrency: runtime.config.LLM_CONCURRENCY }],
     handlers: [llmCallHandler(runtime)],
   };
 }

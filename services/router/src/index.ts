@@ -7,7 +7,7 @@ export { buildPart, decide } from './shard-decisions.js';
 export function routerService(runtime: Runtime): ServiceModule {
   return {
     name: 'router',
-    queues: [{ queue: 'route', concurrency: runtime.config.ROUTE_CONCURRENCY, lockDurationMs: 120_000 }],
+    queues: [{ queue: 'route', concurrency: runtime.config.ROUTE_CONCURRENCY }],
     handlers: [routeShardHandler(runtime)],
   };
 }

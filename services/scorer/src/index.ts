@@ -15,8 +15,7 @@ export function scorerService(runtime: Runtime): ServiceModule {
   });
   return {
     name: 'scorer',
-    // A large shard on a slow CPU can take a while; the lock must outlive it.
-    queues: [{ queue: 'score', concurrency: runtime.config.SCORE_CONCURRENCY, lockDurationMs: 300_000 }],
+    queues: [{ queue: 'score', concurrency: runtime.config.SCORE_CONCURRENCY }],
     handlers: [scoreShardHandler(runtime, scorers)],
     stop: () => scorers.close(),
   };

@@ -113,6 +113,18 @@ export async function* listObjects(s3: S3Client, bucket: string, prefix: string)
   } while (token);
 }
 
+/** The "folders" directly under `prefix` (a delimiter listing): their full prefixes, ending in '/'. */
+export async function* listPrefixes(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<string> {
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
+    );
+    for (const common of page.CommonPrefixes ?? []) if (common.Prefix) yield common.Prefix;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
 function stripQuotes(etag: string): string {
   return etag.replace(/^"|"$/g, '');
 }

@@ -1,6 +1,6 @@
 import { ReportSchema, type Report } from '@datashunt/contracts';
 import type { RunSnapshot, RunStore } from '@datashunt/runs';
-import { getJsonIfExists, listObjects } from '@datashunt/storage';
+import { getJsonIfExists, headObject, listPrefixes } from '@datashunt/storage';
 
 export interface FinishedRun {
   runId: string;
@@ -34,13 +34,13 @@ export async function findFinishedRuns(runs: RunStore, prefix: string, runIds?: 
   return { found, refused };
 }
 
+/** Run folders one level under the prefix (not every shard file of every run), those with a report. */
 async function listReportedRuns(runs: RunStore, prefix: string): Promise<string[]> {
   const root = prefix.replace(/\/*$/, '/');
   const ids: string[] = [];
-  // Lists every object of every run; a delimiter listing would be cheaper but storage offers none yet.
-  for await (const { key } of listObjects(runs.s3, runs.bucket, root)) {
-    const rest = key.slice(root.length);
-    if (/^[^/]+\/report\.json$/.test(rest)) ids.push(rest.slice(0, rest.indexOf('/')));
+  for await (const folder of listPrefixes(runs.s3, runs.bucket, root)) {
+    const runId = folder.slice(root.length, -1);
+    if (await headObject(runs.s3, runs.ref(runs.keys(prefix, runId).report))) ids.push(runId);
   }
   return ids;
 }

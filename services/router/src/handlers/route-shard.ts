@@ -29,21 +29,22 @@ export function routeShardHandler(runtime: Runtime) {
       const scored = await readScored(runs, outputPrefix, runId, shard);
 
       if ((job.data as { step?: string }).step !== 'collect') {
-        const hard = scored.filter((s) => decide(manifest, s)?.source === 'large');
+        const hard: Array<{ row: Extract<ScoredRow, { p1: number[] }>; fallbackIndex: number }> = [];
+        for (const row of scored) {
+          const decision = decide(manifest, row);
+          if (decision?.source === 'large' && !('reject' in row)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
+        }
         if (hard.length) {
           // Only hard rows need their inputs, so the shard itself is read only when there are some.
           const inputs = new Map<number, string | number[]>();
-          const wanted = new Set(hard.map((s) => s.line));
+          const wanted = new Set(hard.map((h) => h.row.line));
           for await (const row of runs.readShard(outputPrefix, runId, shard)) if (wanted.has(row.line)) inputs.set(row.line, row.input);
-          const calls: CatalogJob<'llm-call'>[] = hard.map((s) => {
-            const decision = decide(manifest, s) as { fallbackIndex: number };
-            return {
-              name: 'llm-call',
-              data: { runId, outputPrefix, shard, line: s.line, rowId: s.id, input: inputs.get(s.line)!, probs: (s as { p1: number[] }).p1, fallbackLabel: manifest.task.labels[decision.fallbackIndex]! },
-              // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-              opts: { jobId: llmCallJobId(runId, shard, s.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
-            };
-          });
+          const calls: CatalogJob<'llm-call'>[] = hard.map(({ row, fallbackIndex }) => ({
+            name: 'llm-call',
+            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id, input: inputs.get(row.line)!, probs: row.p1, fallbackLabel: manifest.task.labels[fallbackIndex]! },
+            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
+            opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+          }));
           await runtime.queues.addBulk(calls);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();

@@ -14,7 +14,7 @@ import { createReadStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { DatasetRowSchema, type ManifestInput } from '@datashunt/contracts';
-import { buildDataset, datasetPaths, readJsonlFile } from '@datashunt/datasets';
+import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { createRuntime, loadConfig, RunWatcher } from '@datashunt/runtime';
 import { ModelRegistry, Scorer, trainAndRegister } from '@datashunt/small-models';
 import { putJson, startLocalS3 } from '@datashunt/storage';
@@ -46,11 +46,7 @@ const runtime = await createRuntime(config, 'bench', undefined);
 // The small model: the fine-foods text classifier, trained here once.
 await buildDataset('fine-foods');
 const paths = datasetPaths('fine-foods');
-const rowsOf = async (path: string) => {
-  const out: Array<{ id: string; input: string; label: string }> = [];
-  for await (const r of readJsonlFile<{ id: string; input: string; label: string }>(path)) out.push(r);
-  return out;
-};
+const rowsOf = (path: string) => readJsonlFileAll<{ id: string; input: string; label: string }>(path);
 const train = await rowsOf(paths.train);
 const texts = [...train, ...(await rowsOf(paths.test))].map((r) => r.input);
 const registry = new ModelRegistry(runtime.s3, runtime.bucket);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startLocalStack, PIPELINE_SERVICES, type LocalStack } from '@datashunt/cli';
 import type { ManifestInput } from '@datashunt/contracts';
-import { buildDataset, datasetPaths, readJsonlFile } from '@datashunt/datasets';
+import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { headObject, putBytes, putJson, toJsonl } from '@datashunt/storage';
@@ -19,12 +19,8 @@ export interface SpamRow {
 export async function spamSplits(): Promise<{ train: SpamRow[]; validation: SpamRow[]; test: SpamRow[] }> {
   await buildDataset('spam');
   const paths = datasetPaths('spam');
-  const read = async (path: string) => {
-    const rows: SpamRow[] = [];
-    for await (const row of readJsonlFile<SpamRow>(path)) rows.push({ id: row.id, input: row.input, label: row.label });
-    return rows;
-  };
-  return { train: await read(paths.train), validation: await read(paths.validation), test: await read(paths.test) };
+  const [train, validation, test] = await Promise.all([paths.train, paths.validation, paths.test].map((path) => readJsonlFileAll<SpamRow>(path)));
+  return { train: train!, validation: validation!, test: test! };
 }
 
 export interface TestStack extends LocalStack {

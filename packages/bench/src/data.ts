@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDataset, datasetPaths, readJsonlFile, type DatasetMeta } from '@datashunt/datasets';
+import { buildDataset, datasetPaths, readJsonlFileAll, type DatasetMeta } from '@datashunt/datasets';
 import { buildStandIn, STAND_IN_FORMAT, writeStandIn, type StandInModel } from '@datashunt/reference-llm';
 import { groupsById, groupsByLabel } from './aggregate.js';
 import type { Experiment } from './experiments.js';
@@ -28,9 +28,7 @@ export interface ExperimentData {
 }
 
 async function readRows(path: string): Promise<BenchRow[]> {
-  const rows: BenchRow[] = [];
-  for await (const r of readJsonlFile<BenchRow>(path)) rows.push({ id: String(r.id), input: r.input, label: r.label, ...(r.group ? { group: r.group } : {}) });
-  return rows;
+  return (await readJsonlFileAll<BenchRow>(path)).map((r) => ({ id: String(r.id), input: r.input, label: r.label, ...(r.group ? { group: r.group } : {}) }));
 }
 
 async function writeRows(path: string, rows: readonly BenchRow[]): Promise<void> {

@@ -21,3 +21,10 @@ export async function* readJsonlFile<T = unknown>(path: string): AsyncGenerator<
     if (line.trim() !== '') yield JSON.parse(line) as T;
   }
 }
+
+/** A whole JSONL file's rows in memory: for splits of a few thousand rows (training, benchmarks, tests). */
+export async function readJsonlFileAll<T = unknown>(path: string): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const row of readJsonlFile<T>(path)) rows.push(row);
+  return rows;
+}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
-import { buildDataset, datasetPaths, readJsonlFile, type DatasetName } from '@datashunt/datasets';
+import { buildDataset, datasetPaths, readJsonlFileAll, type DatasetName } from '@datashunt/datasets';
 import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson } from '@datashunt/storage';
@@ -18,6 +18,8 @@ const TASKS: Record<'spam' | 'fine-foods', { instruction: string; modelName: str
   spam: { instruction: 'Is this e-mail spam or ham (a legitimate mail)?', modelName: 'spam-text' },
   'fine-foods': { instruction: 'Is this Amazon fine-food review rated great (5 stars) or other?', modelName: 'fine-foods-text' },
 };
+
+type LabelledInput = { input: string | number[]; label: string };
 
 /** Accuracy the small model must reach on the rows it keeps: sets the demo's calibrated delta. */
 const DEMO_TARGET_ACCURACY = 0.99;
@@ -61,8 +63,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         name: task.modelName,
         family: 'text-fasttext',
         labels: meta.labels,
-        train: await readRows(paths.train),
-        validation: await readRows(paths.validation),
+        train: await readJsonlFileAll<LabelledInput>(paths.train),
+        validation: await readJsonlFileAll<LabelledInput>(paths.validation),
         targetAccuracy: DEMO_TARGET_ACCURACY,
       });
       version = trained.meta.version;
@@ -109,10 +111,4 @@ export async function demoCommand(argv: string[]): Promise<number> {
 function dashboardUrl(stack: Awaited<ReturnType<typeof startLocalStack>>): string {
   const dashboard = stack.services.modules.find((m) => m.name === 'dashboard') as unknown as { url(): string | undefined } | undefined;
   return dashboard?.url() ?? 'not running';
-}
-
-async function readRows(path: string): Promise<Array<{ input: string | number[]; label: string }>> {
-  const rows: Array<{ input: string | number[]; label: string }> = [];
-  for await (const row of readJsonlFile<{ input: string | number[]; label: string }>(path)) rows.push({ input: row.input, label: row.label });
-  return rows;
 }

@@ -1,6 +1,6 @@
 import { ReportSchema, type Report } from '@datashunt/contracts';
 import type { RunSnapshot, RunStore } from '@datashunt/runs';
-import { getJsonIfExists, headObject, listPrefixes } from '@datashunt/storage';
+import { getJsonIfExists, listPrefixes } from '@datashunt/storage';
 
 export interface FinishedRun {
   runId: string;
@@ -19,13 +19,14 @@ export interface RunRefusal {
  * run there. A requested run that has not finished is refused, not waited for.
  */
 export async function findFinishedRuns(runs: RunStore, prefix: string, runIds?: readonly string[]): Promise<{ found: FinishedRun[]; refused: RunRefusal[] }> {
-  const ids = runIds ?? (await listReportedRuns(runs, prefix));
+  const ids = runIds ?? (await listRunFolders(runs, prefix));
   const found: FinishedRun[] = [];
   const refused: RunRefusal[] = [];
   for (const runId of ids) {
     const raw = await getJsonIfExists(runs.s3, runs.ref(runs.keys(prefix, runId).report));
     if (raw === undefined) {
-      refused.push({ runId, reason: 'not finished (no report.json)' });
+      // Only a run that was asked for is worth a refusal; unfinished ones found by listing are skipped.
+      if (runIds) refused.push({ runId, reason: 'not finished (no report.json)' });
       continue;
     }
     found.push({ runId, report: ReportSchema.parse(raw), snapshot: await runs.snapshot(prefix, runId) });
@@ -34,14 +35,11 @@ export async function findFinishedRuns(runs: RunStore, prefix: string, runIds?: 
   return { found, refused };
 }
 
-/** Run folders one level under the prefix (not every shard file of every run), those with a report. */
-async function listReportedRuns(runs: RunStore, prefix: string): Promise<string[]> {
+/** Run folders one level under the prefix: a delimiter listing, not every shard file of every run. */
+async function listRunFolders(runs: RunStore, prefix: string): Promise<string[]> {
   const root = prefix.replace(/\/*$/, '/');
   const ids: string[] = [];
-  for await (const folder of listPrefixes(runs.s3, runs.bucket, root)) {
-    const runId = folder.slice(root.length, -1);
-    if (await headObject(runs.s3, runs.ref(runs.keys(prefix, runId).report))) ids.push(runId);
-  }
+  for await (const folder of listPrefixes(runs.s3, runs.bucket, root)) ids.push(folder.slice(root.length, -1));
   return ids;
 }
 

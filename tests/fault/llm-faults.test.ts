@@ -16,7 +16,15 @@ describe('large-model faults', () => {
   beforeAll(async () => {
     const splits = await spamSplits();
     rows = splits.test;
-    stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, env: { LLM_CONCURRENCY: '1', LLM_TIMEOUT_MS: '1500' } });
+    stack = await startTestStack({
+      standInTrainPath: datasetPaths('spam').train,
+      env: { LLM_CONCURRENCY: '1', LLM_TIMEOUT_MS: '1500' },
+      // A second endpoint on the same server whose path leads nowhere: every request to it gets a 404.
+      endpoints: (base) => ({
+        default: { baseURL: base, apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: 60_000 },
+        refusing: { baseURL: base.replace(/\/v1$/, '/no-such-api/v1'), apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: 60_000 },
+      }),
+    });
     llmAdmin = stack.llmUrl.replace(/\/v1$/, '/admin');
     await trainSpamModel(stack.registry, splits.train, splits.validation);
   });
@@ -87,9 +95,8 @@ describe('large-model faults', () => {
   });
 
   it('falls back, flagged llm_error, when the endpoint refuses the request', async () => {
-    const base = stack.llmUrl.replace(/\/v1$/, '/no-such-api/v1');
     const { results, report } = await run('refused', rows.slice(700, 800), {
-      largeModel: { model: 'reference-generalist', baseURL: base, pricing: { inputPer1M: 1, outputPer1M: 1 }, rateLimitRpm: 60_000 },
+      largeModel: { endpoint: 'refusing', model: 'reference-generalist', pricing: { inputPer1M: 1, outputPer1M: 1 }, rateLimitRpm: 60_000 },
     });
     const asked = report.bySource.large + report.bySource.fallback;
     expect(asked).toBeGreaterThan(0);

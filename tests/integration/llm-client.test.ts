@@ -9,6 +9,7 @@ import {
   BudgetMeter,
   EndpointRateLimiter,
   LargeModelClient,
+  type Booking,
   PermanentLlmError,
   RateLimitedError,
   TransientLlmError,
@@ -37,6 +38,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
   let server: RunningReferenceLlm;
 
   const spec = (overrides: Partial<LargeModelSpec> = {}): LargeModelSpec => ({
+    endpoint: 'reference',
     model: 'gpt-4o-mini',
     pricing: { inputPer1M: 1000, outputPer1M: 2000 },
     rateLimitRpm: 600,
@@ -44,7 +46,12 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     temperature: 0,
     ...overrides,
   });
-  const newClient = (timeoutMs = 10_000) => new LargeModelClient({ apiKey: API_KEY, baseURL: server.baseURL, redis, keyPrefix: prefix, timeoutMs });
+  // Two endpoints of the same server: the second's base URL leads nowhere (404), each with its own key.
+  const endpoints = () => ({
+    reference: { baseURL: server.baseURL, apiKeyEnv: 'REFERENCE_KEY', headers: {}, maxRequestsPerMinute: 600 },
+    nowhere: { baseURL: `${server.url}/nowhere`, apiKeyEnv: 'NOWHERE_KEY', headers: {}, maxRequestsPerMinute: 600 },
+  });
+  const newClient = (timeoutMs = 10_000) => new LargeModelClient({ endpoints: endpoints(), apiKeyOf: () => API_KEY, redis, keyPrefix: prefix, timeoutMs });
   // Inputs differ between tests: the response cache is keyed by prompt, not by run.
   const request = (input: string, overrides: Partial<ClassifyRequest> = {}): ClassifyRequest => {
     const prompt = buildPrompt({ task, mode: 'soft', probs: [0.6, 0.4], threshold: 0.05, input });
@@ -131,7 +138,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(error).toBeInstanceOf(PermanentLlmError);
     expect((error as PermanentLlmError).status).toBe(400);
     expect((error as Error).message).not.toContain(API_KEY);
-    const notFound = await newClient().classify(request('x', { manifestLargeModel: spec({ baseURL: `${server.url}/nowhere` }) })).catch((e: unknown) => e);
+    const notFound = await newClient().classify(request('x', { manifestLargeModel: spec({ endpoint: 'nowhere' }) })).catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(PermanentLlmError);
     expect((notFound as PermanentLlmError).status).toBe(404);
   });
@@ -151,24 +158,42 @@ describe('BudgetMeter', () => {
 });
 
 describe('EndpointRateLimiter', () => {
+  const waitOf = (booking: Booking) => {
+    if (!booking.booked) throw new Error(`not booked: retry in ${booking.retryInMs} ms`);
+    return booking.waitMs;
+  };
+
   it('books slots 60000/rpm ms apart across limiter instances', async () => {
     const a = new EndpointRateLimiter(redis, prefix);
     const b = new EndpointRateLimiter(redis, prefix);
-    expect(await a.reserve('endpoint-1', 60)).toBe(0);
-    const waits = [await b.reserve('endpoint-1', 60), await a.reserve('endpoint-1', 60)];
+    const far = { maxWaitMs: 60_000 };
+    expect(waitOf(await a.reserve('endpoint-1', 60, far))).toBe(0);
+    const waits = [waitOf(await b.reserve('endpoint-1', 60, far)), waitOf(await a.reserve('endpoint-1', 60, far))];
     expect(waits[0]).toBeGreaterThan(900);
     expect(waits[0]).toBeLessThanOrEqual(1000);
     // Each caller gets a slot of its own: the third is one interval after the second.
     expect(waits[1]! - waits[0]!).toBeGreaterThan(900);
     expect(waits[1]! - waits[0]!).toBeLessThanOrEqual(1000);
-    expect(await a.reserve('endpoint-2', 60)).toBe(0);
+    expect(waitOf(await a.reserve('endpoint-2', 60, far))).toBe(0);
   });
 
-  it('allows a burst before spacing', async () => {
+  it('books nothing beyond the longest wait, and says when a slot will be free', async () => {
     const limiter = new EndpointRateLimiter(redis, prefix);
-    const waits = [];
-    for (let i = 0; i < 4; i++) waits.push(await limiter.reserve('burst', 60, 3));
-    expect(waits.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(waits[3]).toBeGreaterThan(0);
+    expect(waitOf(await limiter.reserve('slow-run', 1, { maxWaitMs: 2_000 }))).toBe(0);
+    const refused = await limiter.reserve('slow-run', 1, { maxWaitMs: 2_000 });
+    expect(refused.booked).toBe(false);
+    if (!refused.booked) expect(refused.retryInMs).toBeGreaterThan(55_000);
+    // The refusal booked nothing: a caller willing to wait gets the slot right after the first.
+    const later = waitOf(await limiter.reserve('slow-run', 1, { maxWaitMs: 120_000 }));
+    expect(later).toBeGreaterThan(55_000);
+    expect(later).toBeLessThanOrEqual(60_000);
+  });
+
+  it('books a cost of many units, e.g. tokens', async () => {
+    const limiter = new EndpointRateLimiter(redis, prefix);
+    expect(waitOf(await limiter.reserve('tokens', 60_000, { cost: 3_000, maxWaitMs: 10_000 }))).toBe(0);
+    const next = waitOf(await limiter.reserve('tokens', 60_000, { cost: 1, maxWaitMs: 10_000 }));
+    expect(next).toBeGreaterThan(2_900);
+    expect(next).toBeLessThanOrEqual(3_000);
   });
 });

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startLocalStack, PIPELINE_SERVICES, type LocalStack } from '@datashunt/cli';
 import type { ManifestInput } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
-import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
+import { buildStandIn, startReferenceLlm, writeStandIn } from '@datashunt/reference-llm';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { headObject, putBytes, putJson, toJsonl } from '@datashunt/storage';
 
@@ -33,11 +33,22 @@ export interface TestStack extends LocalStack {
   dispose(): Promise<void>;
 }
 
+export interface TestStackOptions {
+  standInTrainPath: string;
+  env?: Record<string, string>;
+  services?: string[];
+  /** The operator's endpoints (LLM_ENDPOINTS), given the reference LLM's base URL; unset: the one default endpoint. */
+  endpoints?: (referenceBaseURL: string) => Record<string, unknown>;
+}
+
 /** A whole stack per test file: its own S3 directory, queue prefix and ports, so files never collide. */
-export async function startTestStack(options: { standInTrainPath: string; env?: Record<string, string>; services?: string[] }): Promise<TestStack> {
+export async function startTestStack(options: TestStackOptions): Promise<TestStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ds-it-'));
   const modelsDir = join(dir, 'reference-llm');
   await writeStandIn(modelsDir, await buildStandIn({ trainPath: options.standInTrainPath, task: 'spam', perClass: 40, seed: 7 }));
+  // Started here rather than by the local stack, so that endpoint declarations can name its URL.
+  const llm = await startReferenceLlm({ port: 0, host: '127.0.0.1', modelsDir });
+  const endpoints = options.endpoints?.(llm.baseURL);
   const stack = await startLocalStack({
     dataDir: dir,
     services: options.services ?? PIPELINE_SERVICES,
@@ -48,6 +59,9 @@ export async function startTestStack(options: { standInTrainPath: string; env?: 
       S3_BUCKET: 'datashunt-it',
       INGEST_HTTP_PORT: '0',
       SWEEP_EVERY_MS: '0',
+      OPENAI_BASE_URL: llm.baseURL,
+      OPENAI_MAX_RPM: '60000',
+      ...(endpoints ? { LLM_ENDPOINTS: JSON.stringify(endpoints) } : {}),
       ...options.env,
     },
   });
@@ -71,6 +85,7 @@ export async function startTestStack(options: { standInTrainPath: string; env?: 
     },
     async dispose() {
       await stack.close();
+      await llm.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -93,7 +108,7 @@ export function spamManifest(inputKey: string, over: Partial<ManifestInput> = {}
     task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam or ham (legitimate)?' },
     input: { uri: inputKey },
     smallModel: { name: 'spam-text' },
-    largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 60_000 },
+    largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 } },
     delta: 0.99,
     budgetUsd: 10,
     shardSize: 150,

@@ -7,6 +7,8 @@ export function runKeys(prefix: string, runId: string) {
     state: `${root}state.json`,
     shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
+    /** The inputs of a shard's hard rows, read by the llm-caller: row text stays in S3, never in job data. */
+    hardRows: (i: number) => `${root}hard/${pad(i)}.jsonl`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,
     partRejects: (i: number) => `${root}parts/${pad(i)}.rejects.jsonl`,
     partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,
@@ -26,8 +28,12 @@ export function manifestBaseName(manifestKey: string): string {
   return file.replace(/\.json$/i, '').replace(/[^A-Za-z0-9._-]/g, '_') || 'manifest';
 }
 
+/** The system's own prefixes in the run bucket: no run reads from or writes under them. */
+export const MODELS_PREFIX = 'models/';
+export const DISTILL_PREFIX = 'distill/';
+
 export function modelKeys(name: string) {
-  const root = `models/${name}/`;
+  const root = `${MODELS_PREFIX}${name}/`;
   return {
     root,
     version: (version: string) => ({
@@ -42,7 +48,7 @@ export function modelKeys(name: string) {
 /** Where 2CD rows for an external trainer go, and the answer log that redistillation reads. */
 export function distillKeys(modelName: string) {
   return {
-    exportSet: (stamp: string) => `distill/${modelName}/${stamp}/distill-set.jsonl`,
+    exportSet: (stamp: string) => `${DISTILL_PREFIX}${modelName}/${stamp}/distill-set.jsonl`,
   };
 }
 

@@ -1,11 +1,24 @@
 import { z } from 'zod';
+import { DEFAULT_ENDPOINT, EndpointNameSchema } from './endpoints.js';
+import { checkKeyPrefix, parseObjectUri } from './object-scope.js';
+
+/** A zod refinement from one of object-scope's checks, so the manifest and ingest agree on the words. */
+function checkedBy<T>(check: (value: string) => { ok: true; value: T } | { ok: false; message: string }) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const checked = check(value);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
+  };
+}
+
+/** Model names and versions become registry key segments: they start with a letter or digit, so never "." or "..". */
+const ModelNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit');
 
 /** Prompt Pruning modes (paper Sec. 3.1): soft lists the small model's confident class probabilities,
  * hard removes the classes it confidently rejects, plain sends the bare task. */
 export const PromptModeSchema = z.enum(['plain', 'soft', 'hard', 'soft+hard']);
 export type PromptMode = z.infer<typeof PromptModeSchema>;
 
-export const TaskSchema = z.object({
+export const TaskSchema = z.strictObject({
   type: z.literal('classification'),
   labels: z
     .array(z.string().min(1))
@@ -16,35 +29,36 @@ export const TaskSchema = z.object({
   inputKind: z.enum(['text', 'image']).default('text'),
 });
 
-export const LargeModelSchema = z.object({
-  model: z.string().min(1),
-  /** Overrides OPENAI_BASE_URL for this run; the key always comes from the environment. */
-  baseURL: z.url().optional(),
-  pricing: z.object({
+export const LargeModelSchema = z.strictObject({
+  /** One of the operator's declared endpoints (never a URL: the endpoint's key goes only to it). */
+  endpoint: EndpointNameSchema.default(DEFAULT_ENDPOINT),
+  model: z.string().min(1).max(200),
+  pricing: z.strictObject({
     inputPer1M: z.number().nonnegative(),
     outputPer1M: z.number().nonnegative(),
   }),
-  rateLimitRpm: z.number().int().positive(),
+  /** At most the endpoint's ceiling; unset: the ceiling. */
+  rateLimitRpm: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().default(8),
   temperature: z.number().min(0).max(2).default(0),
 });
 
-export const ManifestSchema = z.object({
+export const ManifestSchema = z.strictObject({
   /** Human name of the run; the run id is derived from it and the manifest's ETag. */
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'letters, digits, ".", "_" and "-", at most 80')
     .optional(),
   task: TaskSchema,
-  input: z.object({
-    /** s3://bucket/key, or a key in the configured bucket. */
-    uri: z.string().min(1),
+  input: z.strictObject({
+    /** s3://bucket/key, or a key in the run bucket; readable scopes are the operator's (INPUT_SCOPES). */
+    uri: z.string().min(1).superRefine(checkedBy((uri) => parseObjectUri(uri, 'run-bucket'))),
     format: z.literal('jsonl').default('jsonl'),
   }),
-  smallModel: z.object({
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  smallModel: z.strictObject({
+    name: ModelNameSchema,
     /** Pins a version of the specific model; the registry's current pointer otherwise. */
-    version: z.string().optional(),
+    version: ModelNameSchema.optional(),
     /** Use the learnable (2CD) model when one is registered. */
     useLearnable: z.boolean().default(true),
   }),
@@ -59,7 +73,8 @@ export const ManifestSchema = z.object({
   /** Soft prompt: list classes whose probability is at least this; hard prompt: drop classes below it. */
   promptPruneThreshold: z.number().min(0).max(1).default(0.01),
   budgetUsd: z.number().positive(),
-  output: z.object({ prefix: z.string().default('runs/') }).default({ prefix: 'runs/' }),
+  /** One of the operator's output prefixes (OUTPUT_PREFIXES), in the run bucket. */
+  output: z.strictObject({ prefix: z.string().superRefine(checkedBy((p) => checkKeyPrefix(p, 'output.prefix'))).default('runs/') }).default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),
 });
 

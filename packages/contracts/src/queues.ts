@@ -20,16 +20,14 @@ const ScoreShard = RunRef.extend({
   rows: z.number().int().nonnegative(),
 });
 
+/**
+ * A reference to one hard row: its input, probabilities and fallback label are in the shard's hard-rows
+ * object in S3 (runKeys().hardRows), so row text never sits in Redis or shows in the dashboard.
+ */
 const LlmCall = RunRef.extend({
   shard: z.number().int().nonnegative(),
   line: z.number().int().positive(),
   rowId: RowIdSchema,
-  /** The row's input as the large model sees it (text, or pixel values of an image task). */
-  input: z.union([z.string(), z.array(z.number())]),
-  /** Small model class probabilities, in the manifest's label order; they build the PP prompt. */
-  probs: z.array(z.number()),
-  /** The answer to fall back on (small or learnable, whichever is more confident). */
-  fallbackLabel: z.string(),
 });
 
 /**

@@ -1,16 +1,16 @@
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
-import type { LargeModelSpec, Tokens } from '@datashunt/contracts';
+import type { EndpointCatalog, LargeModelSpec, Tokens } from '@datashunt/contracts';
 import { BudgetMeter } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
-import { toLlmError, TransientLlmError } from './errors.js';
+import { PermanentLlmError, toLlmError, TransientLlmError } from './errors.js';
 import { ResponseCache, type CachedCompletion } from './response-cache.js';
 
 export interface LargeModelClientOptions {
-  apiKey: string;
-  /** The endpoint used when a manifest names none (e.g. OPENAI_BASE_URL). */
-  baseURL: string;
+  /** The operator's endpoints; a request goes to the one its spec names, with that endpoint's key only. */
+  endpoints: EndpointCatalog;
+  apiKeyOf: (endpoint: string) => string;
   redis: Redis;
   /** Prefix of every Redis key this client writes (cache and budget). */
   keyPrefix?: string;
@@ -29,10 +29,10 @@ export interface ClassifyRequest {
   /** The run's cap (manifest budgetUsd); a call that could exceed it is not made. */
   budgetUsd: number;
   /**
-   * Runs before each request that is really sent (not for cache hits): where the caller waits for a
-   * rate-limit slot, so replays answered from the cache never spend one.
+   * Runs before each request that is really sent (not for cache hits), with the request's estimated
+   * tokens: where the caller waits for a rate-limit slot, so replays answered from the cache never spend one.
    */
-  beforeCall?: () => Promise<void>;
+  beforeCall?: (estimatedTokens: number) => Promise<void>;
 }
 
 export type ClassifyOutcome =
@@ -60,7 +60,7 @@ const QUOTED_ANSWER_CHARS = 200;
 export class LargeModelClient {
   readonly budget: BudgetMeter;
   private readonly cache: ResponseCache;
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly clients = new Map<string, { openai: OpenAI; apiKey: string }>();
 
   constructor(private readonly options: LargeModelClientOptions) {
     const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -68,10 +68,6 @@ export class LargeModelClient {
     this.budget = new BudgetMeter(options.redis, prefix);
   }
 
-  /** The rate-limit key of the endpoint a spec calls: one budget of requests per URL and model. */
-  endpointKey(spec: LargeModelSpec): string {
-    return `${this.baseURLOf(spec)}|${spec.model}`;
-  }
 
   /** One answer, or after an off-label answer one stricter retry (both metered), else unresolved. */
   async classify(request: ClassifyRequest): Promise<ClassifyOutcome> {
@@ -92,24 +88,25 @@ export class LargeModelClient {
   /** One completion, from the cache or paid for; null when the budget cannot cover it. */
   private async complete(request: ClassifyRequest, messages: ChatMessage[]): Promise<Completion | null> {
     const spec = request.manifestLargeModel;
-    const baseURL = this.baseURLOf(spec);
+    const baseURL = this.endpoint(spec.endpoint).baseURL;
     const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const hit = await this.cache.get(hash);
     if (hit) return { ...hit, cached: true, costUsd: 0 };
 
-    await request.beforeCall?.();
+    const { openai, apiKey } = this.client(spec.endpoint);
+    await request.beforeCall?.(estimatePromptTokens(messages) + spec.maxOutputTokens);
     const reservedUsd = estimateCallUsd(messages, spec);
     if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
     let completion: CachedCompletion;
     let requestId: string | undefined;
     try {
-      const { data, request_id } = await this.openai(baseURL).chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
+      const { data, request_id } = await openai.chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
       completion = readCompletion(data, messages);
       requestId = request_id ?? undefined;
     } catch (error) {
       await this.budget.settle(request.runId, reservedUsd, 0);
-      throw toLlmError(error, this.options.apiKey);
+      throw toLlmError(error, apiKey);
     }
     const paidUsd = costUsd(completion.tokens, spec.pricing);
     await this.budget.settle(request.runId, reservedUsd, paidUsd);
@@ -117,15 +114,30 @@ export class LargeModelClient {
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }
 
-  private baseURLOf(spec: LargeModelSpec): string {
-    return spec.baseURL ?? this.options.baseURL;
+  private endpoint(name: string) {
+    const endpoint = this.options.endpoints[name];
+    // Ingest refuses such manifests; this guards a snapshot written before the operator removed the endpoint.
+    if (!endpoint) throw new PermanentLlmError(`endpoint "${name}" is not declared by the operator`);
+    return endpoint;
   }
 
-  private openai(baseURL: string): OpenAI {
-    let client = this.clients.get(baseURL);
+  /** One SDK client per endpoint, built with that endpoint's own key, headers and flavour. */
+  private client(name: string): { openai: OpenAI; apiKey: string } {
+    let client = this.clients.get(name);
     if (!client) {
-      client = new OpenAI({ baseURL, apiKey: this.options.apiKey, maxRetries: 0, timeout: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
-      this.clients.set(baseURL, client);
+      const endpoint = this.endpoint(name);
+      let apiKey: string;
+      try {
+        apiKey = this.options.apiKeyOf(name);
+      } catch (error) {
+        throw new PermanentLlmError((error as Error).message);
+      }
+      const common = { apiKey, maxRetries: 0, timeout: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, defaultHeaders: endpoint.headers };
+      const openai = endpoint.azure
+        ? new AzureOpenAI({ ...common, endpoint: endpoint.baseURL, apiVersion: endpoint.azure.apiVersion })
+        : new OpenAI({ ...common, baseURL: endpoint.baseURL });
+      client = { openai, apiKey };
+      this.clients.set(name, client);
     }
     return client;
   }

@@ -19,6 +19,17 @@ export type ScoredRow =
   | { line: number; id: RowId; gold?: string; p1: number[]; p2: number[] | null }
   | { line: number; id: RowId; reject: string };
 
+/** What the llm-caller needs of a hard row, written by the router next to the shard. */
+export interface HardRow {
+  line: number;
+  /** The row's input as the large model sees it (text, or pixel values of an image task). */
+  input: DatasetRow['input'];
+  /** Small model class probabilities, in the manifest's label order; they build the PP prompt. */
+  probs: number[];
+  /** The answer to fall back on (small or learnable, whichever is more confident). */
+  fallbackLabel: string;
+}
+
 /** A shard's outcome as the router writes it: each shard row ends as exactly one result or reject. */
 export interface ShardPart {
   results: ResultRecord[];

@@ -2,14 +2,17 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contracts';
 import { getJson, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
-import type { RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import { PromiseCache } from './promise-cache.js';
+import type { HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
  * each process caches them by run id.
  */
 export class RunStore {
-  private readonly snapshots = new Map<string, Promise<RunSnapshot>>();
+  private readonly snapshots = new PromiseCache<RunSnapshot>(256);
+  // A few shards' hard rows: concurrent calls of one process mostly come from the same shards.
+  private readonly hardRowShards = new PromiseCache<Map<number, HardRow>>(4);
 
   constructor(
     readonly s3: S3Client,
@@ -29,14 +32,7 @@ export class RunStore {
   }
 
   snapshot(outputPrefix: string, runId: string): Promise<RunSnapshot> {
-    let pending = this.snapshots.get(runId);
-    if (!pending) {
-      pending = getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest));
-      pending.catch(() => this.snapshots.delete(runId));
-      this.snapshots.set(runId, pending);
-      if (this.snapshots.size > 256) this.snapshots.delete(this.snapshots.keys().next().value!);
-    }
-    return pending;
+    return this.snapshots.get(runId, () => getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest)));
   }
 
   async savePlan(outputPrefix: string, runId: string, plan: RunPlan): Promise<void> {
@@ -69,6 +65,20 @@ export class RunStore {
 
   readScored(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ScoredRow> {
     return readJsonl<ScoredRow>(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard)));
+  }
+
+  writeHardRows(outputPrefix: string, runId: string, shard: number, rows: HardRow[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).hardRows(shard)), toJsonl(rows));
+  }
+
+  /** One hard row of a shard; the shard's hard rows are read once per process while they are in use. */
+  async hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
+    const rows = await this.hardRowShards.get(`${outputPrefix}|${runId}|${shard}`, async () => {
+      const byLine = new Map<number, HardRow>();
+      for await (const row of readJsonl<HardRow>(this.s3, this.ref(this.keys(outputPrefix, runId).hardRows(shard)))) byLine.set(row.line, row);
+      return byLine;
+    });
+    return rows.get(line);
   }
 
   /** A shard's results and rejects, already in their final line format, plus its tally for the report. */

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
+import { endpointApiKey } from './operator-policy.js';
 
 describe('loadConfig', () => {
   it('applies defaults to an empty environment', () => {
@@ -29,5 +33,35 @@ describe('loadConfig', () => {
     expect(message).toContain('S3_ENDPOINT');
     expect(message).toContain('QUEUE_PREFIX');
     expect(message).not.toContain('secret-ish');
+  });
+
+  it('declares one default endpoint from OPENAI_* and reads input from the run bucket\'s datasets/', () => {
+    const c = loadConfig({ OPENAI_BASE_URL: 'https://api.example/v1', OPENAI_API_KEY: 'sk-test', S3_BUCKET: 'acme' });
+    expect(c.endpoints).toEqual({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: 10_000 } });
+    expect(endpointApiKey(c.endpoints, 'default')).toBe('sk-test');
+    expect(c.scopes.inputScopes).toEqual([{ bucket: 'acme', prefix: 'datasets/' }]);
+    expect(c.scopes.reservedPrefixes).toEqual(['manifests/', 'models/', 'distill/']);
+  });
+
+  it('reads declared endpoints with their own keys, from the environment or a secret file, and keeps keys out of the config object', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-cfg-'));
+    writeFileSync(join(dir, 'key'), 'sk-from-file\n');
+    const endpoints = {
+      openai: { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'TEAM_OPENAI_KEY', maxRequestsPerMinute: 500 },
+      vllm: { baseURL: 'http://10.0.0.5:8000/v1', apiKeyFile: join(dir, 'key'), maxRequestsPerMinute: 100 },
+    };
+    const c = loadConfig({ LLM_ENDPOINTS: JSON.stringify(endpoints), TEAM_OPENAI_KEY: 'sk-env' });
+    expect(endpointApiKey(c.endpoints, 'openai')).toBe('sk-env');
+    expect(endpointApiKey(c.endpoints, 'vllm')).toBe('sk-from-file');
+    expect(JSON.stringify(c)).not.toContain('sk-env');
+    expect(() => endpointApiKey(loadConfig({ LLM_ENDPOINTS: JSON.stringify(endpoints) }).endpoints, 'openai')).toThrow(/TEAM_OPENAI_KEY.*not set/);
+  });
+
+  it('refuses bad endpoint declarations and scopes with the setting named', () => {
+    expect(() => loadConfig({ LLM_ENDPOINTS: '{"x": {"baseURL": "file:///etc/passwd", "apiKeyEnv": "K", "maxRequestsPerMinute": 1}}' })).toThrow(/LLM_ENDPOINTS: x.baseURL/);
+    expect(() => loadConfig({ LLM_ENDPOINTS: 'not json' })).toThrow(/LLM_ENDPOINTS: not valid JSON/);
+    expect(() => loadConfig({ LLM_ENDPOINTS_FILE: '/nonexistent/endpoints.json' })).toThrow(/LLM_ENDPOINTS_FILE.*ENOENT/);
+    expect(() => loadConfig({ INPUT_SCOPES: 'datashunt/../x' })).toThrow(/INPUT_SCOPES/);
+    expect(() => loadConfig({ OUTPUT_PREFIXES: 'models/' })).toThrow(/OUTPUT_PREFIXES.*overlaps/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadOperatorPolicy, type OperatorPolicy } from './operator-policy.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -24,6 +25,22 @@ export const ConfigSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).optional(),
   OPENAI_BASE_URL: z.url().default('http://127.0.0.1:8090/v1'),
   OPENAI_API_KEY: z.string().min(1).default('local-reference-llm'),
+  /**
+   * The operator's large-model endpoints, as JSON or in a JSON file (docs/security.md). Unset: one
+   * endpoint, "default", at OPENAI_BASE_URL with OPENAI_API_KEY and OPENAI_MAX_RPM.
+   */
+  LLM_ENDPOINTS: z.string().optional(),
+  LLM_ENDPOINTS_FILE: z.string().optional(),
+  OPENAI_MAX_RPM: z.coerce.number().int().positive().default(10_000),
+  /**
+   * The longest an llm-caller waits for a rate-limit slot while holding a worker slot; a call whose
+   * slot is further away is delayed instead, so one run's low limit never occupies other runs' workers.
+   */
+  LLM_MAX_RATE_WAIT_MS: z.coerce.number().int().positive().default(2_000),
+  /** Where manifests may read input: "bucket/prefix/" entries. Unset: the run bucket's datasets/. */
+  INPUT_SCOPES: csv.optional(),
+  /** The output prefixes (in the run bucket) a manifest may choose. */
+  OUTPUT_PREFIXES: csv.default(['runs/']),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   SCORER_EXECUTION_PROVIDERS: csv.default(['cpu']),
   SCORER_BATCH_SIZE: z.coerce.number().int().positive().default(256),
@@ -49,7 +66,7 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -62,7 +79,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const policy = loadOperatorPolicy(parsed.data, env);
+  if (!policy.ok) throw new ConfigError(`invalid configuration:\n${policy.problems.map((p) => `  ${p}`).join('\n')}`);
+  return { ...parsed.data, ...policy.value };
 }
 
 export function s3OptionsOf(config: Config) {

@@ -8,3 +8,4 @@ export * from './runtime.js';
 export * from './worker-host.js';
 export * from './main.js';
 export * from './run-events.js';
+export * from './operator-policy.js';

@@ -21,14 +21,6 @@ export interface ListedObject {
   size: number;
 }
 
-/** Accepts `s3://bucket/key` or a bare key in the default bucket. */
-export function parseObjectUri(uri: string, defaultBucket: string): ObjectRef {
-  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (match) return { bucket: match[1]!, key: match[2]! };
-  if (uri.includes('://')) throw new Error(`unsupported object URI "${uri}": use s3://bucket/key or a key`);
-  return { bucket: defaultBucket, key: uri.replace(/^\/+/, '') };
-}
-
 export function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;

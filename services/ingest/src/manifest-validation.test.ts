@@ -1,4 +1,5 @@
-import { checkManifest } from './manifest-validation.js';
+import type { EndpointCatalog, ScopePolicy } from '@datashunt/contracts';
+import { checkManifest, checkManifestPolicy, closestName } from './manifest-validation.js';
 
 const valid = {
   task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'Is this mail spam?' },
@@ -34,5 +35,84 @@ describe('checkManifest', () => {
     const check = checkManifest(Buffer.from('{"task": '));
     expect(check.ok).toBe(false);
     if (!check.ok) expect(check.message).toBe('manifest is not valid JSON');
+  });
+});
+
+describe('unknown and forbidden fields', () => {
+  const issuesOf = (manifest: unknown) => {
+    const check = checkManifest(Buffer.from(JSON.stringify(manifest)));
+    if (check.ok) throw new Error('expected a refusal');
+    return check.issues;
+  };
+
+  it('names a misspelt field and suggests the known one', () => {
+    const issues = issuesOf({ ...valid, promptmode: 'hard', shardsize: 10, budgetUSD: 3, largeModel: { ...valid.largeModel, temprature: 0 } });
+    const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
+    expect(byPath.promptmode).toMatch(/unknown field "promptmode"; did you mean "promptMode"/);
+    expect(byPath.shardsize).toMatch(/did you mean "shardSize"/);
+    expect(byPath.budgetUSD).toMatch(/did you mean "budgetUsd"/);
+    expect(byPath['largeModel.temprature']).toMatch(/did you mean "temperature"/);
+  });
+
+  it('refuses a raw endpoint URL or key and says how to declare an endpoint', () => {
+    const issues = issuesOf({ ...valid, largeModel: { ...valid.largeModel, baseURL: 'http://127.0.0.1:7203/v1', apiKey: 'sk-x' } });
+    expect(issues.map((i) => i.path).sort()).toEqual(['largeModel.apiKey', 'largeModel.baseURL']);
+    for (const issue of issues) expect(issue.message).toContain('LLM_ENDPOINTS');
+  });
+
+  it.each([
+    ['s3://', 'input.uri'],
+    ['s3://bucket', 'input.uri'],
+    ['s3:///key', 'input.uri'],
+    ['http://evil.example/x.jsonl', 'input.uri'],
+    ['gs://b/k', 'input.uri'],
+    ['../other-bucket/key', 'input.uri'],
+  ])('refuses the input %j at parse time', (uri, path) => {
+    expect(issuesOf({ ...valid, input: { uri } }).map((i) => i.path)).toEqual([path]);
+  });
+
+  it.each(['/abs/', 's3://other/', '../../../../outside/'])('refuses the output prefix %j at parse time', (prefix) => {
+    expect(issuesOf({ ...valid, output: { prefix } }).map((i) => i.path)).toEqual(['output.prefix']);
+  });
+
+  it('refuses model names and versions that would leave the registry folder', () => {
+    expect(issuesOf({ ...valid, smallModel: { name: '..', version: '../../runs/x' } }).map((i) => i.path).sort()).toEqual(['smallModel.name', 'smallModel.version']);
+  });
+
+  it('suggests only plausible names', () => {
+    expect(closestName('shardsize', ['shardSize', 'delta'])).toBe('shardSize');
+    expect(closestName('zzzzzzzz', ['shardSize', 'delta'])).toBeUndefined();
+  });
+});
+
+describe('checkManifestPolicy', () => {
+  const scopes: ScopePolicy = { runBucket: 'datashunt', inputScopes: [{ bucket: 'datashunt', prefix: 'datasets/' }], outputPrefixes: ['runs/'], reservedPrefixes: ['manifests/', 'models/', 'distill/'] };
+  const endpoints: EndpointCatalog = { default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'K', headers: {}, maxRequestsPerMinute: 1000 } };
+  const parse = (over: object) => {
+    const check = checkManifest(Buffer.from(JSON.stringify({ ...valid, ...over })));
+    if (!check.ok) throw new Error(check.message);
+    return check.manifest;
+  };
+
+  it('accepts a manifest within the operator policy and gives the input location', () => {
+    expect(checkManifestPolicy(parse({}), { scopes, endpoints })).toEqual({ ok: true, input: { bucket: 'datashunt', key: 'datasets/spam/test.jsonl' } });
+  });
+
+  it('names each policy problem', () => {
+    const manifest = parse({
+      input: { uri: 'models/spam-text/pointers/specific.json' },
+      output: { prefix: 'models/' },
+      largeModel: { ...valid.largeModel, endpoint: 'evil', rateLimitRpm: 10 },
+    });
+    const check = checkManifestPolicy(manifest, { scopes, endpoints });
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.issues.map((i) => i.path)).toEqual(['input.uri', 'output.prefix', 'largeModel.endpoint']);
+  });
+
+  it('lets a manifest ask for less than the endpoint ceiling, never more', () => {
+    expect(checkManifestPolicy(parse({ largeModel: { ...valid.largeModel, rateLimitRpm: 1000 } }), { scopes, endpoints }).ok).toBe(true);
+    const over = checkManifestPolicy(parse({ largeModel: { ...valid.largeModel, rateLimitRpm: 1001 } }), { scopes, endpoints });
+    expect(over.ok).toBe(false);
+    if (!over.ok) expect(over.message).toContain('ceiling of 1000');
   });
 });

@@ -1,4 +1,4 @@
-import { FeaturizerSchema, ModelRoleSchema, type FeaturizerConfig, type ModelRole } from '@datashunt/contracts';
+import { FeaturizerSchema, ModelRoleSchema, parseObjectUri, type FeaturizerConfig, type ModelRole } from '@datashunt/contracts';
 import { loadConfig, s3OptionsOf } from '@datashunt/runtime';
 import {
   evaluateProbabilities,
@@ -11,7 +11,7 @@ import {
   type HyperParameters,
   type LabelledRow,
 } from '@datashunt/small-models';
-import { createS3Client, ensureBucket, getBytes, parseObjectUri } from '@datashunt/storage';
+import { createS3Client, ensureBucket, getBytes } from '@datashunt/storage';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CommandError, dispatch, UsageError, type Subcommand } from '../subcommands.js';
@@ -184,8 +184,14 @@ async function openRegistry(): Promise<{ s3: S3Client; bucket: string; registry:
 }
 
 async function readRows(source: string, s3: S3Client, bucket: string): Promise<LabelledRow[]> {
-  const bytes = source.startsWith('s3://') ? await getBytes(s3, parseObjectUri(source, bucket)).catch(cannotRead(source)) : await readLocal(source);
+  const bytes = source.startsWith('s3://') ? await getBytes(s3, s3Location(source, bucket)).catch(cannotRead(source)) : await readLocal(source);
   return parseLabelledJsonl(bytes.toString('utf8'), source);
+}
+
+function s3Location(uri: string, bucket: string) {
+  const parsed = parseObjectUri(uri, bucket);
+  if (!parsed.ok) throw new CommandError(parsed.message);
+  return parsed.value;
 }
 
 async function readLocal(path: string): Promise<Buffer> {

@@ -2,9 +2,9 @@ import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
 import { RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { getBytes, headObject, isNotFound, parseObjectUri, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
+import { getBytes, headObject, isNotFound, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
 import { manifestIdentity } from '../manifest-enqueue.js';
-import { checkManifest } from '../manifest-validation.js';
+import { checkManifest, checkManifestPolicy } from '../manifest-validation.js';
 import { checkRow } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
@@ -72,7 +72,9 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   const check = checkManifest(bytes);
   if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
   const manifest = check.manifest;
-  const input = parseObjectUri(manifest.input.uri, runtime.bucket);
+  const allowed = checkManifestPolicy(manifest, runtime.config);
+  if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
+  const input = allowed.input;
   if (!(await headObject(runtime.s3, input))) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
   }

@@ -1,36 +1,56 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
-import type { JobPayload, LlmCallResult } from '@datashunt/contracts';
-import { EndpointRateLimiter, LargeModelClient, LlmError, RateLimitedError, type ClassifyOutcome } from '@datashunt/llm';
-import { RunStore } from '@datashunt/runs';
-import { defineHandler, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import type { JobPayload, LargeModelSpec, LlmCallResult } from '@datashunt/contracts';
+import { EndpointRateLimiter, LargeModelClient, LlmError, RateDeferredError, RateLimitedError, type ClassifyOutcome } from '@datashunt/llm';
+import { RunStore, type HardRow } from '@datashunt/runs';
+import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
 /**
- * Asks the large model about one hard row with a Prompt Pruning prompt. Requests per minute are held
- * to the manifest's limit across all workers (each request books a slot); a 429 pauses the whole
- * queue for its retry-after without spending an attempt. Whatever happens, the row ends with a result: the answer, or the small model's
- * label flagged with why.
+ * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
+ * the shard's hard-rows object (job data holds only a reference). Requests go to the operator's
+ * endpoint that the manifest names, within that endpoint's ceiling and the run's own lower limit; a
+ * 429 pauses the whole queue for its retry-after without spending an attempt. Whatever happens, the
+ * row ends with a result: the answer, or the small model's label flagged with why.
  */
 export function llmCallHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
   const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const { endpoints } = runtime.config;
   const client = new LargeModelClient({
-    apiKey: runtime.config.OPENAI_API_KEY,
-    baseURL: runtime.config.OPENAI_BASE_URL,
+    endpoints,
+    apiKeyOf: (name) => endpointApiKey(endpoints, name),
     redis: runtime.redis,
     keyPrefix: prefix,
     timeoutMs: runtime.config.LLM_TIMEOUT_MS,
   });
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
+  const maxWaitMs = runtime.config.LLM_MAX_RATE_WAIT_MS;
+
+  /** Waits for a slot at most maxWaitMs away, or gives the worker slot back until one is free. */
+  const book = async (key: string, perMinute: number, cost = 1) => {
+    const booking = await limiter.reserve(key, perMinute, { cost, maxWaitMs });
+    if (!booking.booked) throw new RateDeferredError(booking.retryInMs);
+    if (booking.waitMs > 0) await sleep(booking.waitMs);
+  };
+
+  /** The run's own limit (when it asks for less than the endpoint allows), then the endpoint's ceilings. */
+  const waitForSlot = async (runId: string, spec: LargeModelSpec, estimatedTokens: number) => {
+    const endpoint = endpoints[spec.endpoint];
+    if (!endpoint) return; // the client refuses the call itself
+    if (spec.rateLimitRpm !== undefined && spec.rateLimitRpm < endpoint.maxRequestsPerMinute) await book(`run:${runId}`, spec.rateLimitRpm);
+    await book(`endpoint:${spec.endpoint}`, endpoint.maxRequestsPerMinute);
+    if (endpoint.maxTokensPerMinute) await book(`endpoint-tokens:${spec.endpoint}`, endpoint.maxTokensPerMinute, estimatedTokens);
+  };
 
   return defineHandler({
     name: 'llm-call',
     async handle(payload, context): Promise<LlmCallResult> {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
+      const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
+      if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
       const spec = manifest.largeModel;
-      const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: payload.probs, threshold: manifest.promptPruneThreshold, input: payload.input });
-      const endpoint = client.endpointKey(spec);
+      const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
       let outcome: ClassifyOutcome;
       try {
         outcome = await client.classify({
@@ -39,16 +59,17 @@ export function llmCallHandler(runtime: Runtime) {
           allowedLabels: prompt.allowedLabels,
           runId: payload.runId,
           budgetUsd: manifest.budgetUsd,
-          // The booked slot is waited for here; BullMQ keeps renewing the job's lock meanwhile.
-          beforeCall: async () => sleep(await limiter.reserve(endpoint, spec.rateLimitRpm)),
+          // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
+          beforeCall: (estimatedTokens) => waitForSlot(payload.runId, spec, estimatedTokens),
         });
       } catch (error) {
+        if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
         if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
         const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-        if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, 'llm_error', error.message);
+        if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
         throw error;
       }
-      return toResult(payload, outcome);
+      return toResult(payload, row, outcome);
     },
   });
 }
@@ -59,21 +80,27 @@ async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<ne
   throw Worker.RateLimitError();
 }
 
-function toResult(payload: JobPayload<'llm-call'>, outcome: ClassifyOutcome): LlmCallResult {
+/** Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt is spent. */
+async function deferJob({ job, token }: HandlerContext, waitMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + waitMs, token);
+  throw new DelayedError();
+}
+
+function toResult(payload: JobPayload<'llm-call'>, row: HardRow, outcome: ClassifyOutcome): LlmCallResult {
   switch (outcome.kind) {
     case 'answer':
       return { line: payload.line, label: outcome.label, source: 'large', c_l: outcome.confidence, tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'unresolved':
-      return { ...fallback(payload, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
+      return { ...fallback(payload, row, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'over_budget':
-      return fallback(payload, 'over_budget');
+      return fallback(payload, row, 'over_budget');
   }
 }
 
-function fallback(payload: JobPayload<'llm-call'>, reason: LlmCallResult['fallbackReason'] & string, error?: string): LlmCallResult {
+function fallback(payload: JobPayload<'llm-call'>, row: HardRow, reason: LlmCallResult['fallbackReason'] & string, error?: string): LlmCallResult {
   return {
     line: payload.line,
-    label: payload.fallbackLabel,
+    label: row.fallbackLabel,
     source: 'fallback',
     c_l: null,
     tokens: { input: 0, output: 0 },

@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
-import { RunStore, type ScoredRow } from '@datashunt/runs';
+import { RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
 import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
@@ -39,9 +39,12 @@ export function routeShardHandler(runtime: Runtime) {
           const inputs = new Map<number, string | number[]>();
           const wanted = new Set(hard.map((h) => h.row.line));
           for await (const row of runs.readShard(outputPrefix, runId, shard)) if (wanted.has(row.line)) inputs.set(row.line, row.input);
-          const calls: CatalogJob<'llm-call'>[] = hard.map(({ row, fallbackIndex }) => ({
+          const hardRows: HardRow[] = hard.map(({ row, fallbackIndex }) => ({ line: row.line, input: inputs.get(row.line)!, probs: row.p1, fallbackLabel: manifest.task.labels[fallbackIndex]! }));
+          // Written before the jobs exist, so every llm-call finds its row.
+          await runs.writeHardRows(outputPrefix, runId, shard, hardRows);
+          const calls: CatalogJob<'llm-call'>[] = hard.map(({ row }) => ({
             name: 'llm-call',
-            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id, input: inputs.get(row.line)!, probs: row.p1, fallbackLabel: manifest.task.labels[fallbackIndex]! },
+            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
             // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
             opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
           }));

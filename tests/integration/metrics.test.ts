@@ -54,7 +54,7 @@ describe('metrics endpoint', () => {
     expect(text.match(/^# TYPE datashunt_queue_jobs gauge$/gm)).toHaveLength(1);
     const series = [...text.matchAll(/^datashunt_queue_jobs\{queue="([^"]+)",state="([^"]+)"\} (\d+)$/gm)];
     expect(new Set(series.map((s) => s[1]))).toEqual(new Set(['ingest', 'score', 'route', 'llm', 'finalize', 'distill']));
-    expect(series).toHaveLength(6 * 8);
+    expect(series).toHaveLength(6 * 7);
     const completed = (queue: string) => Number(series.find((s) => s[1] === queue && s[2] === 'completed')![3]);
     expect(completed('score')).toBe(2);
     expect(completed('finalize')).toBeGreaterThanOrEqual(1);

@@ -2,7 +2,7 @@ import { Gauge, Registry } from 'prom-client';
 import type { Queue } from 'bullmq';
 
 /** Every state BullMQ counts a queue's jobs in. */
-export const QUEUE_STATES = ['active', 'completed', 'delayed', 'failed', 'paused', 'prioritized', 'waiting', 'waiting-children'] as const;
+export const QUEUE_STATES = ['active', 'completed', 'delayed', 'failed', 'prioritized', 'waiting', 'waiting-children'] as const;
 
 /**
  * Queue depth by state as one gauge family (datashunt_queue_jobs{queue,state}), read from Redis at each

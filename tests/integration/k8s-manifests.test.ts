@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
@@ -15,6 +16,7 @@ interface K8sObject {
 type Container = {
   name: string;
   image: string;
+  command?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
   ports?: Array<{ name?: string; containerPort: number }>;
@@ -80,7 +82,7 @@ describe('k8s manifests (kustomize overlays)', () => {
     expect(() => validateObject({ apiVersion: 'v1', kind: 'Podd', metadata: { name: 'x' } })).toThrow(/no schema/);
   });
 
-  it.each(OVERLAYS)('%s: every service has a Deployment with HTTP readiness and liveness probes on a declared port', (overlay) => {
+  it.each(OVERLAYS)('%s: every service has a Deployment running its main, with HTTP readiness and liveness probes on a declared port', (overlay) => {
     const byName = new Map(deployments(built[overlay]).map((d) => [d.metadata.name, d]));
     for (const name of SERVICES) {
       const c = container(byName.get(name)!);
@@ -88,6 +90,9 @@ describe('k8s manifests (kustomize overlays)', () => {
       expect([name, c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path]).toEqual([name, '/readyz', '/healthz']);
       expect(ports.has(String(c.readinessProbe!.httpGet!.port)) && ports.has(String(c.livenessProbe!.httpGet!.port))).toBe(true);
       expect(c.envFrom).toEqual([{ configMapRef: { name: 'datashunt' } }, { secretRef: { name: 'datashunt-secrets' } }]);
+      // infra/Dockerfile's `pnpm deploy` of the CLI puts each service's build under node_modules/@datashunt.
+      expect(c.command).toEqual(['node', `node_modules/@datashunt/${name}/dist/main.js`]);
+      expect(existsSync(join(root, '..', 'services', name, 'src', 'main.ts'))).toBe(true);
     }
   });
 

@@ -1,16 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { portOf, serveRuntimeMetrics } from '@datashunt/runtime';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
 
-/** promtool (Debian `prometheus`, installed by scripts/install.sh) is the judge of the exposition format. */
-function promtoolCheck(exposition: string): { status: number | null; output: string } {
-  const found = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (found.error) throw new Error('promtool is missing: run scripts/install.sh (it installs Debian\'s prometheus package)');
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+const infra = join(__dirname, '..', '..', 'infra');
+
+/** promtool (Debian `prometheus`, installed by scripts/install.sh) is the judge of the exposition format and the rules. */
+function promtool(args: string[], input?: string): { status: number | null; output: string } {
+  const run = spawnSync('promtool', args, { input, encoding: 'utf8', cwd: infra });
+  if (run.error) throw new Error("promtool is missing: run scripts/install.sh (it installs Debian's prometheus package)");
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
+const promtoolCheck = (exposition: string) => promtool(['check', 'metrics'], exposition);
 
 const get = async (server: Server, path: string) => {
   const res = await fetch(`http://127.0.0.1:${portOf(server)}${path}`);
@@ -94,5 +99,27 @@ describe('metrics endpoint', () => {
     stopping = false;
     expect((await get(depth, '/nope')).status).toBe(404);
   });
-});
 
+  it('infra/: the alert rules pass promtool check and test rules, and the dashboard and alerts use only exported metrics', async () => {
+    expect(promtool(['check', 'rules', 'prometheus/datashunt-alerts.yaml']).status).toBe(0);
+    const tested = promtool(['test', 'rules', 'prometheus/datashunt-alerts.test.yaml']);
+    expect(tested).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+    const dashboard = JSON.parse(readFileSync(join(infra, 'grafana', 'datashunt-dashboard.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    expect(exprs.length).toBeGreaterThan(8);
+    // Each panel query must parse as PromQL: promtool checks them as recording rules.
+    const dir = mkdtempSync(join(tmpdir(), 'ds-dash-'));
+    try {
+      const rules = exprs.map((expr, i) => `  - record: dashboard:panel_${i}\n    expr: ${JSON.stringify(expr)}`).join('\n');
+      writeFileSync(join(dir, 'panels.yaml'), `groups:\n- name: panels\n  rules:\n${rules}\n`);
+      expect(promtool(['check', 'rules', join(dir, 'panels.yaml')]).status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const { text } = await get(depth, '/metrics');
+    const exported = new Set([...text.matchAll(/^([a-z_:][a-z0-9_:]*)[{ ]/gm)].map((m) => m[1]));
+    const used = [...`${exprs.join('\n')}\n${readFileSync(join(infra, 'prometheus', 'datashunt-alerts.yaml'), 'utf8')}`.matchAll(/\b((?:datashunt|nodejs|process)_[a-z0-9_]+)\b/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(10);
+    expect(used.filter((name) => !exported.has(name))).toEqual([]);
+  });
+});

@@ -105,6 +105,7 @@ describe('k8s manifests (kustomize overlays)', () => {
     for (const s of scaled) {
       expect(find(objects, 'Deployment', s.spec.scaleTargetRef.name)).toBeDefined();
       for (const trigger of s.spec.triggers) {
+        expect(trigger.metadata.ignoreNullValues).toBe('false');
         expect(trigger.metadata.query).toMatch(/^sum\(max by \(state\) \(datashunt_queue_jobs\{queue="[a-z-]+", state=~"[a-z|-]+"\}\)\)$/);
       }
     }

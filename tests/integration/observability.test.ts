@@ -60,7 +60,7 @@ describe('observability', () => {
       await runtime.queues.queue('score').add('score-shard', { runId: 'r', outputPrefix: 'runs/', shard: 0, rows: 1 });
       const text = await (await fetch(`http://127.0.0.1:${portOf(server)}/metrics`)).text();
       expect(text).toMatch(/datashunt_jobs_total\{queue="ingest",job_name="manifest-sweep",outcome="completed",error_type=""\} 1/);
-      expect(text).toMatch(/bullmq_job_count\{queue="score", state="waiting"\} 1/);
+      expect(text).toMatch(/datashunt_queue_jobs\{queue="score",state="waiting"\} 1/);
     } finally {
       server.close();
       await events.close();

@@ -64,6 +64,12 @@ export const ConfigSchema = z.object({
   /** Grace period for in-flight jobs on SIGTERM; keep the pod's terminationGracePeriodSeconds above it. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // metrics and probes
+  /**
+   * Export queue depth by state (datashunt_queue_jobs) on METRICS_PORT. Set it on exactly one Deployment:
+   * every pod reads the same Redis, so more exporters would multiply a sum over pods.
+   */
+  METRICS_QUEUE_DEPTH: bool.default(false),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;

@@ -4,6 +4,8 @@ export * from './connections.js';
 export * from './queue-client.js';
 export * from './handlers.js';
 export * from './metrics.js';
+export * from './metrics-queue-depth.js';
+export * from './metrics-server.js';
 export * from './runtime.js';
 export * from './worker-host.js';
 export * from './main.js';

@@ -1,21 +1,20 @@
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { serveMetrics } from './metrics.js';
+import { serveRuntimeMetrics } from './metrics-server.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { runServices, type ServiceModule } from './worker-host.js';
 
 /**
- * A service process: config parsed once, services started, metrics served if asked, and on SIGTERM or
- * SIGINT the workers finish their jobs (bounded by SHUTDOWN_TIMEOUT_MS) before the process exits.
+ * A service process: config parsed once, services started, metrics and probes served if asked, and on
+ * SIGTERM or SIGINT the workers finish their jobs (bounded by SHUTDOWN_TIMEOUT_MS) before the process exits.
  */
 export async function runMain(service: string, build: (runtime: Runtime) => ServiceModule[] | Promise<ServiceModule[]>): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, service });
   const runtime = await createRuntime(config, service, logger);
   const running = await runServices(runtime, await build(runtime));
-  const metricsServer =
-    config.METRICS_PORT === undefined ? undefined : await serveMetrics(config.METRICS_PORT, runtime.metrics, runtime.queues.allQueues());
   let stopping = false;
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await serveRuntimeMetrics(runtime, config.METRICS_PORT, () => stopping);
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -39,6 +39,8 @@ export interface TestStackOptions {
   services?: string[];
   /** The operator's endpoints (LLM_ENDPOINTS), given the reference LLM's base URL; unset: the one default endpoint. */
   endpoints?: (referenceBaseURL: string) => Record<string, unknown>;
+  /** Keeps every log line (at debug level) here instead of silencing them. */
+  logLines?: string[];
 }
 
 /** A whole stack per test file: its own S3 directory, queue prefix and ports, so files never collide. */
@@ -53,7 +55,8 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     dataDir: dir,
     services: options.services ?? PIPELINE_SERVICES,
     referenceModelsDir: modelsDir,
-    logLevel: 'silent',
+    logLevel: options.logLines ? 'debug' : 'silent',
+    ...(options.logLines ? { logDestination: { write: (line: string) => void options.logLines!.push(line) } } : {}),
     env: {
       QUEUE_PREFIX: `it${randomBytes(4).toString('hex')}`,
       S3_BUCKET: 'datashunt-it',

@@ -16,6 +16,8 @@ export interface LocalStackOptions {
   embeddedLlm?: boolean;
   referenceModelsDir?: string;
   logLevel?: string;
+  /** Where log lines go (stdout otherwise): tests read them to check that no secret or row text is logged. */
+  logDestination?: { write(line: string): void };
 }
 
 export interface LocalStack {
@@ -46,7 +48,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     env.OPENAI_BASE_URL = llm.baseURL;
   }
   const config = loadConfig(env);
-  const logger = createLogger({ level: options.logLevel ?? config.LOG_LEVEL, service: 'datashunt' });
+  const logger = createLogger({ level: options.logLevel ?? config.LOG_LEVEL, service: 'datashunt', ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const runtime = await createRuntime(config, 'datashunt', logger);
   const watcher = new RunWatcher(config);
   await watcher.ready();

@@ -7,3 +7,4 @@ export * from './prompt-pruning.js';
 export * from './answer-parsing.js';
 export * from './run-report.js';
 export * from './seeded-random.js';
+export * from './run-status.js';

@@ -1,5 +1,6 @@
 import type { Manifest, Report, ResultRecord, ResultSource } from '@datashunt/contracts';
 import { AccuracyTally, type AccuracyCounts } from './metrics.js';
+import { decideRunStatus, type RunOutcomeFacts } from './run-status.js';
 
 const SOURCES: ResultSource[] = ['small', 'learnable', 'large', 'fallback'];
 
@@ -101,11 +102,29 @@ export class RunReportTally {
     s.versions.learnable.forEach((v) => this.versions.learnable.add(v));
   }
 
-  build(args: { runId: string; manifestKey: string; manifest: Manifest; createdAt: string; finishedAt: Date }): Report {
+  build(args: {
+    runId: string;
+    manifestKey: string;
+    manifest: Manifest;
+    createdAt: string;
+    finishedAt: Date;
+    /** What went wrong beyond single rows; absent: nothing did. */
+    outcome?: Pick<RunOutcomeFacts, 'failedShards' | 'breaker'>;
+  }): Report {
     const { manifest } = args;
     const graded = this.overall.cell('all').total > 0;
+    const decided = decideRunStatus({
+      rows: this.results + this.rejects,
+      results: this.results,
+      rejects: this.rejects,
+      fallbackReasons: this.fallbackReasons,
+      failedShards: args.outcome?.failedShards ?? [],
+      breaker: args.outcome?.breaker ?? null,
+      maxRejectShare: manifest.maxRejectShare ?? null,
+    });
     return {
       runId: args.runId,
+      ...decided,
       manifestKey: args.manifestKey,
       createdAt: args.createdAt,
       finishedAt: args.finishedAt.toISOString(),

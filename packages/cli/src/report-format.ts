@@ -5,7 +5,9 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 /** The report as a person reads it in a terminal; report.json stays the machine-readable form. */
 export function formatReport(report: Report): string {
   const lines = [
-    `run ${report.runId}  (${report.manifestKey})`,
+    `run ${report.runId}  (${report.manifestKey})  ${report.status.toUpperCase()}`,
+    ...(report.failure ? [`  FAILED: ${report.failure}`] : []),
+    ...report.warnings.map((w) => `  warning: ${w}`),
     `  rows ${report.rows}: ${report.results} results, ${report.rejects} rejects   wall ${report.wallSeconds.toFixed(1)} s`,
     `  small model ${report.modelVersions.specific}${report.modelVersions.learnable ? `, learnable ${report.modelVersions.learnable}` : ''}; delta ${report.delta}; prompt ${report.promptMode}; large model ${report.largeModel}`,
     `  answered by: small ${report.bySource.small}, learnable ${report.bySource.learnable}, large ${report.bySource.large}, fallback ${report.bySource.fallback}` +

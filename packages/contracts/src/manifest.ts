@@ -73,6 +73,8 @@ export const ManifestSchema = z.strictObject({
   /** Soft prompt: list classes whose probability is at least this; hard prompt: drop classes below it. */
   promptPruneThreshold: z.number().min(0).max(1).default(0.01),
   budgetUsd: z.number().positive(),
+  /** The run fails when more than this share of its rows is rejected (it always fails when all are). */
+  maxRejectShare: z.number().min(0).max(1).optional(),
   /** One of the operator's output prefixes (OUTPUT_PREFIXES), in the run bucket. */
   output: z.strictObject({ prefix: z.string().superRefine(checkedBy((p) => checkKeyPrefix(p, 'output.prefix'))).default('runs/') }).default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),

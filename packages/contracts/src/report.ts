@@ -4,8 +4,18 @@ import { ResultSourceSchema, TokensSchema } from './rows.js';
 const AccuracySchema = z.object({ correct: z.number().int(), total: z.number().int(), accuracy: z.number().nullable() });
 export type AccuracyCell = z.infer<typeof AccuracySchema>;
 
+/** How a run ended: a run that could not do its job is failed, never a quiet success. */
+export const RunStatusSchema = z.enum(['running', 'succeeded', 'succeeded-with-warnings', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
 export const ReportSchema = z.object({
   runId: z.string(),
+  // Defaults read reports written before runs had a status.
+  status: RunStatusSchema.default('succeeded'),
+  /** Why the run failed; null otherwise. */
+  failure: z.string().nullable().default(null),
+  /** What a person should look at even though the run did its job (rejects, fallbacks). */
+  warnings: z.array(z.string()).default([]),
   manifestKey: z.string(),
   createdAt: z.string(),
   finishedAt: z.string(),

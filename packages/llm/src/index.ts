@@ -4,3 +4,4 @@ export * from './response-cache.js';
 export * from './budget-meter.js';
 export * from './endpoint-rate-limiter.js';
 export * from './large-model-client.js';
+export * from './run-breaker.js';

@@ -49,6 +49,7 @@ async function listRunFolders(runs: RunStore, prefix: string): Promise<string[]>
  */
 export function refusalOf(run: FinishedRun, model: { name: string; specificVersion: string; labels: readonly string[] }): string | undefined {
   const { manifest } = run.snapshot;
+  if (run.report.status === 'failed') return `the run failed (${run.report.failure})`;
   if (manifest.smallModel.name !== model.name) return `a run of model ${manifest.smallModel.name}`;
   const labels = manifest.task.labels;
   if (labels.length !== model.labels.length || labels.some((l, i) => l !== model.labels[i])) return `task labels [${labels.join(', ')}] differ from the model's`;

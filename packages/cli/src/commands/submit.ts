@@ -33,8 +33,10 @@ export async function submitCommand(argv: string[]): Promise<number> {
       console.error(`manifest refused: ${outcome.message} (see s3://${runtime.bucket}/${outcome.errorKey})`);
       return 1;
     }
-    console.log(formatReport(await getJson<Report>(runtime.s3, { bucket: runtime.bucket, key: outcome.reportKey })));
-    return 0;
+    const report = await getJson<Report>(runtime.s3, { bucket: runtime.bucket, key: outcome.reportKey });
+    console.log(formatReport(report));
+    // A run that could not do its job exits non-zero, so scripts and schedulers see the failure.
+    return report.status === 'failed' ? 1 : 0;
   } finally {
     await watcher?.close();
     await runtime.close();

@@ -1,5 +1,6 @@
 import type { RejectRecord } from '@datashunt/contracts';
 import { RunReportTally } from '@datashunt/algorithms';
+import { RunBreaker } from '@datashunt/llm';
 import { RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
@@ -12,6 +13,7 @@ import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
  */
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const breaker = new RunBreaker(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'finalize-run',
     async handle({ runId, outputPrefix, shards, failedShards }) {
@@ -45,13 +47,20 @@ export function finalizeRunHandler(runtime: Runtime) {
         await copy(keys.partRejects(shard), rejects);
       }
       await Promise.all([results.close(), rejects.close()]);
-      const report = tally.build({ runId, manifestKey: snapshot.manifestKey, manifest: snapshot.manifest, createdAt: snapshot.createdAt, finishedAt: new Date() });
+      const report = tally.build({
+        runId,
+        manifestKey: snapshot.manifestKey,
+        manifest: snapshot.manifest,
+        createdAt: snapshot.createdAt,
+        finishedAt: new Date(),
+        outcome: { failedShards, breaker: await breaker.tripped(runId) },
+      });
       await putJson(runtime.s3, runs.ref(keys.report), report);
       runtime.logger.info(
-        { runId, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
+        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
         'run finished',
       );
-      return { runId, reportKey: keys.report, rows: report.rows, results: report.results, rejects: report.rejects };
+      return { runId, reportKey: keys.report, status: report.status, rows: report.rows, results: report.results, rejects: report.rejects };
     },
   });
 }

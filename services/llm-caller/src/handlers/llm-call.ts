@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult } from '@datashunt/contracts';
-import { EndpointRateLimiter, LargeModelClient, LlmError, RateDeferredError, RateLimitedError, type ClassifyOutcome } from '@datashunt/llm';
+import { EndpointRateLimiter, LargeModelClient, LlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
@@ -25,6 +25,7 @@ export function llmCallHandler(runtime: Runtime) {
     timeoutMs: runtime.config.LLM_TIMEOUT_MS,
   });
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
+  const breaker = new RunBreaker(runtime.redis, prefix);
   const maxWaitMs = runtime.config.LLM_MAX_RATE_WAIT_MS;
 
   /** Waits for a slot at most maxWaitMs away, or gives the worker slot back until one is free. */
@@ -49,6 +50,8 @@ export function llmCallHandler(runtime: Runtime) {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
       const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
       if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
+      const stopped = await breaker.tripped(payload.runId);
+      if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
       const spec = manifest.largeModel;
       const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
       let outcome: ClassifyOutcome;
@@ -65,6 +68,7 @@ export function llmCallHandler(runtime: Runtime) {
       } catch (error) {
         if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
         if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
+        if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
         const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
         if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
         throw error;

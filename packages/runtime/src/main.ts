@@ -14,7 +14,7 @@ export async function runMain(service: string, build: (runtime: Runtime) => Serv
   const runtime = await createRuntime(config, service, logger);
   const running = await runServices(runtime, await build(runtime));
   const metricsServer =
-    config.METRICS_PORT === undefined ? undefined : await serveMetrics(config.METRICS_PORT, runtime.metrics, runtime.queues.allQueues());
+    config.METRICS_PORT === undefined ? undefined : await serveMetrics(config.METRICS_PORT, runtime.metrics, runtime.queues.allQueues(), config.METRICS_HOST);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -22,7 +22,7 @@ export class JobMetrics {
 }
 
 /** Serves /metrics: this process's counters plus BullMQ's per-queue job counts (bullmq_job_count). */
-export async function serveMetrics(port: number, metrics: JobMetrics, queues: Queue[]): Promise<Server> {
+export async function serveMetrics(port: number, metrics: JobMetrics, queues: Queue[], host = '127.0.0.1'): Promise<Server> {
   const server = createServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
@@ -35,7 +35,7 @@ export async function serveMetrics(port: number, metrics: JobMetrics, queues: Qu
       res.writeHead(500).end(String(error));
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
 }
 

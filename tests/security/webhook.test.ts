@@ -67,7 +67,7 @@ describe('webhook security', () => {
     ];
     for (const headers of refused) {
       const res = await post(body, headers);
-      expect({ headers, status: res.status }).toEqual({ headers, status: 401 });
+      expect({ headers, status: res.status, challenge: res.headers.get('www-authenticate') }).toEqual({ headers, status: 401, challenge: expect.stringMatching(/^Basic /) });
     }
     // Authentication comes before parsing: garbage without the secret learns nothing about the parser.
     expect((await post('{not json', {})).status).toBe(401);

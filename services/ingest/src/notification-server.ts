@@ -16,14 +16,16 @@ const MAX_BODY = 1024 * 1024;
  */
 export function createNotificationServer(runtime: Runtime, auth: WebhookAuth): Server {
   return createServer(async (req, res) => {
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     if (req.method === 'GET' && req.url === '/healthz') return reply(200, { ok: true });
     if (req.method !== 'POST' || req.url !== '/notifications') return reply(404, { error: 'not found' });
     const body = await readBody(req);
     if (!body) return reply(413, { error: 'body too large' });
     if (!auth.verify(req.headers, body)) {
       runtime.logger.warn({ remote: req.socket.remoteAddress }, 'notification refused: no valid secret');
-      return reply(401, { error: 'unauthorized' });
+      // SNS sends the credentials of its endpoint URL only after this challenge.
+      return reply(401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="datashunt-notifications"' });
     }
     let notification;
     try {

@@ -57,7 +57,7 @@ describe('webhook security', () => {
   it('refuses calls without the secret (401) and starts nothing', async () => {
     const { key, etag } = await putManifest('unauthenticated');
     const body = records(bucket, key, etag);
-    const refused = [
+    const refused: Array<Record<string, string>> = [
       {},
       { authorization: 'Bearer wrong-secret' },
       { authorization: `Bearer ${SECRET}x` },

@@ -67,12 +67,12 @@ describe('dashboard security', () => {
       env: { DASHBOARD_PORT: '0', DASHBOARD_PASSWORD: READER.password, DASHBOARD_WRITER_PASSWORD: WRITER.password },
     });
     url = (stack.services.modules.find((m) => m.name === 'dashboard') as unknown as { url(): string }).url();
-    // The scheduler ingest installs, and one pending large-model call carrying a row's text; no worker runs.
+    // The scheduler ingest installs, and one pending large-model call whose data carries a row's text
+    // (added past the catalog, which may strip it: the board must redact whatever job data holds). No worker runs.
     await stack.runtime.queues.queue('ingest').upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: 3_600_000 }, { name: 'manifest-sweep', data: {} });
-    const job = await stack.runtime.queues.add({
-      name: 'llm-call',
-      data: { runId: 'run-board', outputPrefix: 'runs/', shard: 0, line: 3, rowId: 'row-3', input: ROW_TEXT, probs: [0.55, 0.45], fallbackLabel: 'ham' },
-    });
+    const job = await stack.runtime.queues
+      .queue('llm' as QueueName)
+      .add('llm-call', { runId: 'run-board', outputPrefix: 'runs/', shard: 0, line: 3, rowId: 'row-3', input: ROW_TEXT, probs: [0.55, 0.45], fallbackLabel: 'ham' });
     jobId = job.id!;
   });
   afterAll(() => stack?.dispose());

@@ -23,6 +23,7 @@ describe('observability', () => {
       S3_BUCKET: 'datashunt-obs',
       QUEUE_PREFIX: `obs${randomBytes(4).toString('hex')}`,
       DASHBOARD_PORT: '0',
+      DASHBOARD_PASSWORD: 'observability-test',
       LOG_LEVEL: 'silent',
     });
     runtime = await createRuntime(config, 'obs-test');
@@ -37,10 +38,11 @@ describe('observability', () => {
     const dashboard = dashboardService(runtime);
     const running = await runServices(runtime, [dashboard]);
     try {
-      const page = await fetch(dashboard.url()!);
+      const headers = { authorization: `Basic ${Buffer.from('viewer:observability-test').toString('base64')}` };
+      const page = await fetch(dashboard.url()!, { headers });
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="root">');
-      const api = (await (await fetch(`${dashboard.url()}api/queues`)).json()) as { queues: Array<{ name: string }> };
+      const api = (await (await fetch(`${dashboard.url()}api/queues`, { headers })).json()) as { queues: Array<{ name: string }> };
       expect(api.queues.map((q) => q.name).sort()).toEqual(['distill', 'finalize', 'ingest', 'llm', 'route', 'score']);
     } finally {
       await running.stop();

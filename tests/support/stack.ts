@@ -81,7 +81,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       const head = await headObject(s3, { bucket, key });
       const res = await fetch(`http://127.0.0.1:${ingest.port()}/notifications`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.config.WEBHOOK_SECRET}` },
         body: JSON.stringify({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, eTag: head!.etag } } }] }),
       });
       if (res.status !== 202) throw new Error(`notification refused: ${res.status} ${await res.text()}`);

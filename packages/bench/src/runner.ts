@@ -267,7 +267,7 @@ async function announce(stack: BenchStack, key: string): Promise<void> {
   const head = await headObject(s3, { bucket, key });
   const res = await fetch(`http://127.0.0.1:${port}/notifications`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.config.WEBHOOK_SECRET}` },
     body: JSON.stringify({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, eTag: head!.etag } } }] }),
   });
   if (res.status !== 202) throw new Error(`ingest refused the notification for ${key}: ${res.status} ${await res.text()}`);

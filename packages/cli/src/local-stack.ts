@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startReferenceLlm } from '@datashunt/reference-llm';
 import { createLogger, createRuntime, loadConfig, runServices, RunWatcher, type Config, type Runtime, type RunningServices } from '@datashunt/runtime';
@@ -47,6 +48,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => llm.close());
     env.OPENAI_BASE_URL = llm.baseURL;
   }
+  // Even on loopback the dashboard and the webhook are authenticated: generate what is not given.
+  if (!env.DASHBOARD_PASSWORD && !env.DASHBOARD_PASSWORD_FILE) env.DASHBOARD_PASSWORD = randomBytes(12).toString('base64url');
+  if (!env.WEBHOOK_SECRET && !env.WEBHOOK_SECRET_FILE) env.WEBHOOK_SECRET = randomBytes(24).toString('base64url');
   const config = loadConfig(env);
   const logger = createLogger({ level: options.logLevel ?? config.LOG_LEVEL, service: 'datashunt', ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const runtime = await createRuntime(config, 'datashunt', logger);

@@ -12,6 +12,14 @@ describe('loadConfig', () => {
     expect(c.SCORER_EXECUTION_PROVIDERS).toEqual(['cpu']);
   });
 
+  it('binds every listener to loopback and requires dashboard and webhook credentials by default', () => {
+    const c = loadConfig({});
+    expect([c.DASHBOARD_HOST, c.INGEST_HTTP_HOST, c.METRICS_HOST]).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(c.DASHBOARD_AUTH).toBe('basic');
+    expect(c.WEBHOOK_AUTH).toBe('secret');
+    expect(loadConfig({ DASHBOARD_PROXY_USER_HEADER: 'X-Auth-Request-User' }).DASHBOARD_PROXY_USER_HEADER).toBe('x-auth-request-user');
+  });
+
   it('parses lists, booleans and numbers, treating empty strings as unset', () => {
     const c = loadConfig({ SCORER_EXECUTION_PROVIDERS: 'cuda, cpu', S3_FORCE_PATH_STYLE: 'false', LLM_CONCURRENCY: '4', S3_ENDPOINT: '' });
     expect(c.SCORER_EXECUTION_PROVIDERS).toEqual(['cuda', 'cpu']);

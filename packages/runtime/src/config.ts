@@ -70,6 +70,29 @@ export const ConfigSchema = z.object({
    * every pod reads the same Redis, so more exporters would multiply a sum over pods.
    */
   METRICS_QUEUE_DEPTH: bool.default(false),
+  // dashboard and webhook security
+  /** Every listener binds to loopback unless the deployment names an address (0.0.0.0 in a pod). */
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  INGEST_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** basic: user + password; proxy: an authenticating proxy's header; none: read-only, loopback only. */
+  DASHBOARD_AUTH: z.enum(['basic', 'proxy', 'none']).default('basic'),
+  /** The read-only user of basic mode; its password (or a file holding it) is required in that mode. */
+  DASHBOARD_USER: z.string().min(1).regex(/^[^:]+$/).default('viewer'),
+  DASHBOARD_PASSWORD: z.string().min(1).optional(),
+  DASHBOARD_PASSWORD_FILE: z.string().min(1).optional(),
+  /** The user allowed write actions (add, retry, clean, pause, remove schedulers); none without a password. */
+  DASHBOARD_WRITER_USER: z.string().min(1).regex(/^[^:]+$/).default('operator'),
+  DASHBOARD_WRITER_PASSWORD: z.string().min(1).optional(),
+  DASHBOARD_WRITER_PASSWORD_FILE: z.string().min(1).optional(),
+  /** proxy mode: the header naming the authenticated user, and the groups header and group that may write. */
+  DASHBOARD_PROXY_USER_HEADER: z.string().min(1).transform((v) => v.toLowerCase()).default('x-forwarded-user'),
+  DASHBOARD_PROXY_GROUPS_HEADER: z.string().min(1).transform((v) => v.toLowerCase()).default('x-forwarded-groups'),
+  DASHBOARD_PROXY_WRITER_GROUP: z.string().min(1).optional(),
+  /** secret: POST /notifications needs the shared secret (Bearer token or HMAC); none: loopback only. */
+  WEBHOOK_AUTH: z.enum(['secret', 'none']).default('secret'),
+  WEBHOOK_SECRET: z.string().min(1).optional(),
+  WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;

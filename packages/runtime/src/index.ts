@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './http-security.js';
 export * from './logger.js';
 export * from './connections.js';
 export * from './queue-client.js';

@@ -15,7 +15,7 @@ export interface Probes {
  * A process's ops port: GET /metrics (its own metrics, plus queue depth when given queues), /healthz for
  * liveness (answers while the event loop does) and /readyz for readiness.
  */
-export async function serveMetrics(port: number, metrics: JobMetrics, queues: Queue[], probes: Probes = { ready: () => true }): Promise<Server> {
+export async function serveMetrics(port: number, metrics: JobMetrics, queues: Queue[], probes: Probes = { ready: () => true }, host = '127.0.0.1'): Promise<Server> {
   const registry = queues.length === 0 ? metrics.registry : Registry.merge([metrics.registry, queueDepthRegistry(queues)]);
   const server = createServer(async (req, res) => {
     const path = req.url?.split('?')[0];
@@ -37,7 +37,7 @@ export async function serveMetrics(port: number, metrics: JobMetrics, queues: Qu
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return server;
 }
 
@@ -47,7 +47,7 @@ export async function serveMetrics(port: number, metrics: JobMetrics, queues: Qu
  */
 export function serveRuntimeMetrics(runtime: Runtime, port: number, stopping: () => boolean): Promise<Server> {
   const queues = runtime.config.METRICS_QUEUE_DEPTH ? runtime.queues.allQueues() : [];
-  return serveMetrics(port, runtime.metrics, queues, { ready: () => !stopping() && runtime.redis.status === 'ready' });
+  return serveMetrics(port, runtime.metrics, queues, { ready: () => !stopping() && runtime.redis.status === 'ready' }, runtime.config.METRICS_HOST);
 }
 
 export function portOf(server: Server): number {

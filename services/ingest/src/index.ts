@@ -3,14 +3,17 @@ import type { Runtime, ServiceModule } from '@datashunt/runtime';
 import { manifestIngestHandler } from './handlers/manifest-ingest.js';
 import { manifestSweepHandler } from './handlers/manifest-sweep.js';
 import { createNotificationServer, listen } from './notification-server.js';
+import { webhookAuth } from './webhook-auth.js';
 
 export { enqueueManifest, manifestIdentity } from './manifest-enqueue.js';
 export { checkManifest } from './manifest-validation.js';
+export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 
 export const SWEEP_SCHEDULER_ID = 'manifest-sweep';
 
 /** ingest: the manifest sweep (a BullMQ job scheduler), the notification endpoint and run planning. */
 export function ingestService(runtime: Runtime): ServiceModule & { port(): number | undefined } {
+  const auth = webhookAuth(runtime.config);
   let server: Server | undefined;
   let port: number | undefined;
   return {
@@ -24,8 +27,9 @@ export function ingestService(runtime: Runtime): ServiceModule & { port(): numbe
           .queue('ingest')
           .upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: runtime.config.SWEEP_EVERY_MS }, { name: 'manifest-sweep', data: {} });
       }
-      server = createNotificationServer(runtime);
-      port = await listen(server, runtime.config.INGEST_HTTP_PORT);
+      server = createNotificationServer(runtime, auth);
+      port = await listen(server, runtime.config.INGEST_HTTP_PORT, runtime.config.INGEST_HTTP_HOST);
+      if (auth.refusesAll) runtime.logger.warn(auth.refusesAll);
       runtime.logger.info({ port, prefix: runtime.config.MANIFEST_PREFIX }, 'watching for manifests');
     },
     async stop() {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll, type DatasetName } from '@datashunt/datasets';
 import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
+import type { Config } from '@datashunt/runtime';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson } from '@datashunt/storage';
 import { startLocalStack } from '../local-stack.js';
@@ -88,7 +89,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       shardSize: 500,
     };
     await putJson(s3, { bucket, key: manifestKey }, manifest);
-    console.log(`dropped s3://${bucket}/${manifestKey}; the sweep picks it up. Bull Board: ${dashboardUrl(stack)}`);
+    console.log(`dropped s3://${bucket}/${manifestKey}; the sweep picks it up. Bull Board: ${dashboardUrl(stack)} (${dashboardLogin(stack.config)})`);
 
     const outcome = await stack.watcher.wait(manifestKey, 30 * 60_000);
     if (outcome.status === 'invalid') {
@@ -111,4 +112,9 @@ export async function demoCommand(argv: string[]): Promise<number> {
 function dashboardUrl(stack: Awaited<ReturnType<typeof startLocalStack>>): string {
   const dashboard = stack.services.modules.find((m) => m.name === 'dashboard') as unknown as { url(): string | undefined } | undefined;
   return dashboard?.url() ?? 'not running';
+}
+
+/** The read-only login the local stack generated (or was given), shown once so a person can log in. */
+function dashboardLogin(config: Config): string {
+  return config.DASHBOARD_PASSWORD ? `user ${config.DASHBOARD_USER}, password ${config.DASHBOARD_PASSWORD}` : `user ${config.DASHBOARD_USER}, password from DASHBOARD_PASSWORD_FILE`;
 }

@@ -7,3 +7,5 @@ export * from './prompt-pruning.js';
 export * from './answer-parsing.js';
 export * from './run-report.js';
 export * from './seeded-random.js';
+export * from './binomial.js';
+export * from './betting-bounds.js';

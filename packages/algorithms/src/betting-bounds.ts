@@ -20,9 +20,15 @@ export interface BettingOptions {
   populationSize?: number;
   /** Bet truncation c in lambda <= c / mu_t(m); the paper uses 1/2 or 3/4. */
   truncation?: number;
+  /**
+   * How much to bet. 'plug-in' (default): the paper's predictable plug-in, tuned for narrow bounds.
+   * 'agrapa': its approximate growth-rate-adaptive bet (mean - m) / (variance + (mean - m)^2), which
+   * grows capital faster when testing one fixed m. Both use only earlier observations, so both are valid.
+   */
+  bet?: 'plug-in' | 'agrapa';
 }
 
-const DEFAULT_TRUNCATION = 0.5;
+export const DEFAULT_TRUNCATION = 0.5;
 
 function checkAlpha(alpha: number): void {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${alpha}`);
@@ -69,6 +75,16 @@ export class MeanAboveTest {
     return this.sum;
   }
 
+  /** The untruncated bet for draw t, from draws 1..t-1 only (predictable). */
+  private betSize(t: number, nullMean: number): number {
+    const variance = (0.25 + this.sumSquaredDeviations) / t;
+    if (this.options.bet === 'agrapa') {
+      const edge = (0.5 + this.sum) / t - nullMean;
+      return edge / (variance + edge * edge);
+    }
+    return Math.sqrt((2 * this.logOneOverAlpha) / (variance * t * Math.log(1 + t)));
+  }
+
   observe(x: number): boolean {
     checkObservation(x);
     const { populationSize } = this.options;
@@ -83,9 +99,7 @@ export class MeanAboveTest {
         // observations are >= 0: the draws so far already prove the mean is at least m.
         this.rejected = true;
       } else {
-        const variance = (0.25 + this.sumSquaredDeviations) / t;
-        const plugIn = Math.sqrt((2 * this.logOneOverAlpha) / (variance * t * Math.log(1 + t)));
-        const lambda = Math.min(plugIn, this.truncation / nullMean);
+        const lambda = Math.max(0, Math.min(this.betSize(t, nullMean), this.truncation / nullMean));
         this.capital *= 1 + lambda * (x - nullMean);
         if (this.capital >= 1 / this.alpha) this.rejected = true;
       }

@@ -9,3 +9,4 @@ export * from './run-report.js';
 export * from './seeded-random.js';
 export * from './binomial.js';
 export * from './betting-bounds.js';
+export * from './guarantee-threshold.js';

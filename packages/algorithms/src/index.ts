@@ -10,3 +10,5 @@ export * from './seeded-random.js';
 export * from './binomial.js';
 export * from './betting-bounds.js';
 export * from './guarantee-threshold.js';
+export * from './delta-curve.js';
+export * from './delta-targets.js';

@@ -12,3 +12,5 @@ export * from './betting-bounds.js';
 export * from './guarantee-threshold.js';
 export * from './delta-curve.js';
 export * from './delta-targets.js';
+export * from './temperature.js';
+export * from './promotion-gate.js';

@@ -80,12 +80,14 @@ describe('bettingLowerBound', () => {
     const rng = mulberry32(11);
     const population = [...Array(450).fill(1), ...Array(50).fill(0)];
     const mean = 0.9;
-    let covered = 0;
-    for (let trial = 0; trial < 1000; trial++) {
-      const test = new MeanAboveTest(mean, 0.1, { populationSize: 500 });
-      if (!shuffled(population, rng).slice(0, 200).some((x) => test.observe(x))) covered += 1;
+    for (const bet of ['plug-in', 'agrapa'] as const) {
+      let covered = 0;
+      for (let trial = 0; trial < 1000; trial++) {
+        const test = new MeanAboveTest(mean, 0.1, { populationSize: 500, bet });
+        if (!shuffled(population, rng).slice(0, 200).some((x) => test.observe(x))) covered += 1;
+      }
+      expect(covered / 1000).toBeGreaterThanOrEqual(0.9);
     }
-    expect(covered / 1000).toBeGreaterThanOrEqual(0.9);
     const sample = spread(400, 360);
     expect(bettingLowerBound(sample, 0.1, { populationSize: 500 })).toBeGreaterThan(bettingLowerBound(sample, 0.1));
     expect(bettingLowerBound(spread(500, 450), 0.1, { populationSize: 500 })).toBeGreaterThan(0.899);

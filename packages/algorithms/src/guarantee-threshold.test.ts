@@ -63,6 +63,7 @@ describe('bargainThreshold', () => {
     const routing = routeBatch(rows, choice);
     expect(realisedTarget(rows, agreement90, routing)).toBeGreaterThanOrEqual(0.9);
     expect(routing.largeShare).toBeLessThan(0.6);
+    expect(choice.largeShare).toBe(routing.largeShare);
     expect(choice.reason).toMatch(/small model answers rows with confidence >= 0\.(45|5)00/);
   });
 
@@ -153,6 +154,7 @@ describe('learnThenTestThreshold', () => {
     const rows = stepBatch().map((r) => ({ ...r, smallLabel: 'b' }));
     const choice = learnThenTestThreshold(rows, { kind: 'agreement', T: 0.99 }, { alpha: 0.1 });
     expect(choice.threshold).toBeNull();
-    expect(choice.reason).toMatch(/no threshold could be certified.*every row goes to the large model/);
+    expect(choice.reason).toMatch(/no threshold could be certified.*every row goes to the large model.*Predicted large-model share: 100\.0%\.$/);
+    expect(choice.largeShare).toBe(1);
   });
 });

@@ -72,6 +72,8 @@ export interface ThresholdChoice {
   threshold: number | null;
   /** Large-model answers bought while choosing, by row index: reuse them as those rows' answers. */
   largeAnswers: ReadonlyMap<number, string>;
+  /** Predicted share of rows the large model answers: the batch's (validation rows' for learn-then-test). */
+  largeShare: number;
   steps: ThresholdStep[];
   reason: string;
 }
@@ -152,6 +154,21 @@ export function candidateThresholds(rows: readonly ScoredRow[], target: Guarante
   return out;
 }
 
+/** Assembles a choice: the routing it implies on `rows` and the sentence that explains it. */
+function finish(
+  method: GuaranteeMethod,
+  rows: readonly ScoredRow[],
+  target: GuaranteeTarget,
+  alpha: number,
+  threshold: number | null,
+  largeAnswers: ReadonlyMap<number, string>,
+  steps: ThresholdStep[],
+): ThresholdChoice {
+  const { largeShare } = routeBatch(rows, { threshold, largeAnswers });
+  const reason = `${summarize(method, target, alpha, steps, largeAnswers.size)} Predicted large-model share: ${(100 * largeShare).toFixed(1)}%.`;
+  return { method, threshold, largeAnswers, largeShare, steps, reason };
+}
+
 function summarize(method: GuaranteeMethod, target: GuaranteeTarget, alpha: number, steps: ThresholdStep[], bought: number): string {
   const passed = steps.filter((s) => s.passed);
   const last = passed[passed.length - 1];
@@ -210,7 +227,7 @@ export async function bargainThreshold(
     if (!step.passed) break;
     chosen = threshold;
   }
-  return { method: 'bargain', threshold: chosen, largeAnswers: answers, steps, reason: summarize('bargain', target, options.alpha, steps, answers.size) };
+  return finish('bargain', rows, target, options.alpha, chosen, answers, steps);
 }
 
 async function testThreshold(
@@ -310,7 +327,7 @@ export async function uniformHoeffdingThreshold(
     if (!passed) break;
     chosen = threshold;
   }
-  return { method: 'uniform-hoeffding', threshold: chosen, largeAnswers: answers, steps, reason: summarize('uniform-hoeffding', target, options.alpha, steps, answers.size) };
+  return finish('uniform-hoeffding', rows, target, options.alpha, chosen, answers, steps);
 }
 
 /**
@@ -336,7 +353,7 @@ export function learnThenTestThreshold(
     if (!passed) break;
     chosen = threshold;
   }
-  return { method: 'learn-then-test', threshold: chosen, largeAnswers: new Map(), steps, reason: summarize('learn-then-test', target, options.alpha, steps, 0) };
+  return finish('learn-then-test', validation, target, options.alpha, chosen, new Map(), steps);
 }
 
 function riskCounts(rows: readonly LabelledScoredRow[], target: GuaranteeTarget, threshold: number): { trials: number; failures: number } {

@@ -17,7 +17,9 @@
  * needs some true H_j to be rejected; to reach a true H_j the walk must first reject the FIRST true
  * null H_j0 (it stops at the first failure), and that happens with probability <= alpha. So with
  * probability >= 1 - alpha every passed threshold, the returned one included, meets the target. No
- * alpha is split across thresholds. Rows bought while sampling are answered by the large model, which
+ * alpha is split across thresholds. Passing needs the capital to reach 1/alpha somewhere along the
+ * random order, an event of probability <= alpha under H_j whatever decides when to stop (Ville), so
+ * the give-up rules, the query caps and reuse of rows bought earlier cannot weaken it. Rows bought while sampling are answered by the large model, which
  * only raises agreement (and precision and recall) above what the test certified; they are not
  * credited inside the test, because a credit that depends on the sample would make H_j random and
  * break the argument above.

@@ -29,6 +29,8 @@ export interface TestStack extends LocalStack {
   put(key: string, body: string): Promise<void>;
   /** Drops a manifest and announces it the way S3 would, through the ingest notification endpoint. */
   dropManifest(key: string, manifest: unknown): Promise<void>;
+  /** Announces an object already in the bucket, as S3 would on a PUT. */
+  announce(key: string): Promise<void>;
   ingestPort(): number;
   dispose(): Promise<void>;
 }
@@ -39,6 +41,8 @@ export interface TestStackOptions {
   services?: string[];
   /** The operator's endpoints (LLM_ENDPOINTS), given the reference LLM's base URL; unset: the one default endpoint. */
   endpoints?: (referenceBaseURL: string) => Record<string, unknown>;
+  /** The only key the reference LLM accepts (others get 401); unset: any. */
+  referenceApiKey?: string;
   /** Keeps every log line (at debug level) here instead of silencing them. */
   logLines?: string[];
 }
@@ -49,7 +53,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   const modelsDir = join(dir, 'reference-llm');
   await writeStandIn(modelsDir, await buildStandIn({ trainPath: options.standInTrainPath, task: 'spam', perClass: 40, seed: 7 }));
   // Started here rather than by the local stack, so that endpoint declarations can name its URL.
-  const llm = await startReferenceLlm({ port: 0, host: '127.0.0.1', modelsDir });
+  const llm = await startReferenceLlm({ port: 0, host: '127.0.0.1', modelsDir, ...(options.referenceApiKey ? { apiKey: options.referenceApiKey } : {}) });
   const endpoints = options.endpoints?.(llm.baseURL);
   const stack = await startLocalStack({
     dataDir: dir,
@@ -78,6 +82,9 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     ingestPort: () => ingest.port(),
     async dropManifest(key, manifest) {
       await putJson(s3, { bucket, key }, manifest);
+      await this.announce(key);
+    },
+    async announce(key) {
       const head = await headObject(s3, { bucket, key });
       const res = await fetch(`http://127.0.0.1:${ingest.port()}/notifications`, {
         method: 'POST',

@@ -26,6 +26,11 @@ export class RunWatcher {
       const value = parse(returnvalue);
       if (value?.status === 'invalid') this.invalid.set(value.manifestKey, { errorKey: value.errorKey, message: value.message });
       if (value?.status === 'routed') this.runIds.set(value.manifestKey, value.runId);
+      // A manifest version that already ran ends at once, with the report it left.
+      if (value?.status === 'already-finished') {
+        this.runIds.set(value.manifestKey, value.runId);
+        this.finished.set(value.runId, { runId: value.runId, reportKey: value.reportKey });
+      }
       this.notify();
     });
     this.finalize.on('completed', ({ returnvalue }) => {

@@ -31,7 +31,7 @@ export function checkManifest(bytes: Buffer): ManifestCheck {
   }
   const parsed = ManifestSchema.safeParse(json);
   if (parsed.success) return { ok: true, manifest: parsed.data };
-  return invalid(parsed.error.issues.flatMap(describeIssue));
+  return invalidManifest(parsed.error.issues.flatMap(describeIssue));
 }
 
 /**
@@ -54,11 +54,11 @@ export function checkManifestPolicy(
   if (ceiling !== undefined && rateLimitRpm !== undefined && rateLimitRpm > ceiling) {
     issues.push({ path: 'largeModel.rateLimitRpm', message: `${rateLimitRpm} is above endpoint "${endpoint}"'s ceiling of ${ceiling} requests per minute; ask for at most that, or leave it unset` });
   }
-  if (issues.length || !input.ok) return invalid(issues);
+  if (issues.length || !input.ok) return invalidManifest(issues);
   return { ok: true, input: input.value };
 }
 
-function invalid(issues: ManifestIssue[]): { ok: false; message: string; issues: ManifestIssue[] } {
+export function invalidManifest(issues: ManifestIssue[]): { ok: false; message: string; issues: ManifestIssue[] } {
   return { ok: false, message: `invalid manifest: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues };
 }
 

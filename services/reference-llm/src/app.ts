@@ -12,11 +12,15 @@ export interface ReferenceLlmOptions {
   modelsDir?: string;
   /** Stand-ins held in memory, in addition to the directory's. */
   standIns?: StandInModel[];
+  /** The only key accepted, as a provider accepts only keys it issued (401 for others); unset: any key. */
+  apiKey?: string;
 }
 
 export interface ReferenceLlmStats {
   /** Completion requests received, faulted or not. */
   requests: number;
+  /** Requests refused for a missing or unknown key (401), before they count as requests. */
+  unauthorized: number;
   /** Completions answered by a stand-in. */
   completions: number;
   faults: Record<FaultKind, number>;
@@ -47,7 +51,7 @@ class HttpError extends Error {
 export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): express.Express {
   const registry = new StandInRegistry(options.modelsDir, options.standIns);
   const faults = new FaultQueue();
-  const stats: ReferenceLlmStats = { requests: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
+  const stats: ReferenceLlmStats = { requests: 0, unauthorized: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '10mb' }));
@@ -70,7 +74,7 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     res.json({ ...stats, pendingFaults: faults.remaining() });
   });
 
-  app.use('/v1', requireBearerKey);
+  app.use('/v1', requireBearerKey(options.apiKey, () => stats.unauthorized++));
   app.get('/v1/models', async (_req, res) => {
     await registry.load();
     const created = Math.floor(Date.now() / 1000);
@@ -142,11 +146,17 @@ function toStandInInput(input: NonNullable<ReturnType<typeof parsePrompt>>['inpu
   }
 }
 
-/** Like a real provider: any Bearer key is accepted, none is refused. The key is never logged or kept. */
-function requireBearerKey(req: Request, _res: Response, next: NextFunction): void {
-  const match = /^Bearer\s+(\S+)/i.exec(req.get('authorization') ?? '');
-  if (!match) throw new HttpError(401, 'You did not provide an API key. Send it as an Authorization: Bearer header.');
-  next();
+/** Like a real provider: no key is refused, and so is a key it did not issue. The key is never logged or kept. */
+function requireBearerKey(accepted: string | undefined, onRefused: () => void) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const match = /^Bearer\s+(\S+)/i.exec(req.get('authorization') ?? '');
+    const problem = !match ? 'You did not provide an API key. Send it as an Authorization: Bearer header.' : accepted !== undefined && match[1] !== accepted ? 'Incorrect API key provided.' : undefined;
+    if (problem) {
+      onRefused();
+      throw new HttpError(401, problem);
+    }
+    next();
+  };
 }
 
 function parseFaultHeader(value: string): Fault {

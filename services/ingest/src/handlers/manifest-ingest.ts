@@ -4,7 +4,8 @@ import { RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs'
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getBytes, headObject, isNotFound, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
 import { manifestIdentity } from '../manifest-enqueue.js';
-import { checkManifest, checkManifestPolicy } from '../manifest-validation.js';
+import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
+import { checkSmallModel } from '../model-check.js';
 import { checkRow } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
@@ -59,7 +60,8 @@ export function routeJobId(runId: string, shard: number): string {
 
 type PlanOutcome =
   | { status: 'planned'; runId: string; outputPrefix: string; shards: number }
-  | { status: 'invalid'; manifestKey: string; errorKey: string; message: string };
+  | { status: 'invalid'; manifestKey: string; errorKey: string; message: string }
+  | { status: 'already-finished'; manifestKey: string; runId: string; reportKey: string };
 
 async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
   let bytes: Buffer;
@@ -71,16 +73,25 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   }
   const check = checkManifest(bytes);
   if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
-  const manifest = check.manifest;
-  const allowed = checkManifestPolicy(manifest, runtime.config);
+  const allowed = checkManifestPolicy(check.manifest, runtime.config);
   if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
   const input = allowed.input;
+  const model = await checkSmallModel(runtime, check.manifest);
+  if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
+  // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
+  const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
   if (!(await headObject(runtime.s3, input))) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
   }
 
   const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
   const outputPrefix = manifest.output.prefix;
+  // S3, not Redis, says whether this manifest version already ran: a Redis that forgot it never re-runs (and re-pays) it.
+  const reportKey = runs.keys(outputPrefix, runId).report;
+  if (await headObject(runtime.s3, runs.ref(reportKey))) {
+    runtime.logger.info({ runId, manifest: object.key }, 'manifest version already ran; not running it again');
+    return { status: 'already-finished', manifestKey: object.key, runId, reportKey };
+  }
   const snapshot: RunSnapshot = {
     runId,
     manifestKey: object.key,

@@ -1,0 +1,42 @@
+import { modelKeys, ModelMetaSchema, type Manifest, type ModelMeta } from '@datashunt/contracts';
+import type { Runtime } from '@datashunt/runtime';
+import { getJsonIfExists } from '@datashunt/storage';
+import type { ManifestIssue } from './manifest-validation.js';
+
+type ModelCheck = { ok: true; labels: string[] } | { ok: false; issues: ManifestIssue[] };
+
+/**
+ * Whether the small model can serve the task: it reads the task's kind of input and knows exactly the
+ * task's labels. Labels listed in another order are mapped by name: the run uses the model's order.
+ */
+export function compareModelToTask(meta: ModelMeta, task: Manifest['task']): ModelCheck {
+  const issues: ManifestIssue[] = [];
+  const modelKind = meta.featurizer.kind === 'pixels' ? 'image' : 'text';
+  if (modelKind !== task.inputKind) {
+    issues.push({ path: 'task.inputKind', message: `model ${meta.name}@${meta.version} reads ${modelKind} input, but the task's inputKind is "${task.inputKind}"; set task.inputKind to "${modelKind}"` });
+  }
+  const missing = meta.labels.filter((l) => !task.labels.includes(l));
+  const unknown = task.labels.filter((l) => !meta.labels.includes(l));
+  if (missing.length || unknown.length) {
+    const parts = [unknown.length ? `not known to the model: ${unknown.join(', ')}` : '', missing.length ? `missing from the task: ${missing.join(', ')}` : ''].filter(Boolean);
+    issues.push({ path: 'task.labels', message: `the task's labels differ from model ${meta.name}@${meta.version}'s [${meta.labels.join(', ')}] (${parts.join('; ')})` });
+  }
+  return issues.length ? { ok: false, issues } : { ok: true, labels: [...meta.labels] };
+}
+
+/** The registry entry a run will score with: the pinned version, or the specific model's current one. */
+export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'bucket'>, manifest: Manifest): Promise<ModelCheck> {
+  const { name, version: pinned } = manifest.smallModel;
+  const keys = modelKeys(name);
+  const version = pinned ?? (await getJsonIfExists<{ version: string }>(s3, { bucket, key: keys.pointer('specific') }))?.version;
+  if (!version) {
+    return { ok: false, issues: [{ path: 'smallModel.name', message: `no specific model named "${name}" is registered and promoted (see datashunt model list)` }] };
+  }
+  const raw = await getJsonIfExists(s3, { bucket, key: keys.version(version).meta });
+  const meta = raw === undefined ? undefined : ModelMetaSchema.safeParse(raw);
+  if (!meta?.success) {
+    const path = pinned ? 'smallModel.version' : 'smallModel.name';
+    return { ok: false, issues: [{ path, message: `model ${name} version ${version} is ${meta ? 'unreadable' : 'not registered'} (see datashunt model list)` }] };
+  }
+  return compareModelToTask(meta.data, manifest.task);
+}

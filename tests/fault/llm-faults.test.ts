@@ -76,6 +76,11 @@ describe('large-model faults', () => {
     expect(ours).toHaveLength(report.bySource.large + report.bySource.fallback);
     const extraAttempts = ours.reduce((sum, j) => sum + j.attemptsMade - 1, 0);
     expect(extraAttempts).toBe(6);
+    // The 2 cut-off bodies and the timeout may have been billed: counted apart from confirmed spend.
+    // Every request sent is counted: the answered ones, 8 rate-limited, 3 server errors, 3 possibly billed.
+    expect(report.requests).toMatchObject({ possiblyPaid: 3 });
+    expect(report.requests!.possiblyPaidUsd).toBeGreaterThan(0);
+    expect(report.requests!.sent).toBe(report.requests!.paid + 8 + 3 + 3);
   });
 
   it('answers a replayed row from the cache without paying again', async () => {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import {
   LargeModelClient,
   type Booking,
   PermanentLlmError,
+  PossiblyBilledLlmError,
   RateLimitedError,
   TransientLlmError,
   type ClassifyRequest,
@@ -122,14 +125,42 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     const error = await newClient().classify(req).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(3000);
-    expect(await redis.hgetall(`${prefix}llm-budget:${req.runId}`)).toEqual({ reserved: '0', spent: '0' });
+    // Sent and refused: nothing spent, nothing left reserved.
+    expect(await redis.hgetall(`${prefix}llm-budget:${req.runId}`)).toEqual({ reserved: '0', sent: '1' });
   });
 
-  it('throws transient errors for 5xx, garbled bodies and timeouts', async () => {
+  it('throws transient errors for 5xx, garbled bodies and timeouts, and counts what may have been billed', async () => {
     await planFaults([{ kind: '500' }, { kind: 'malformed' }, { kind: 'slow', delayMs: 30_000 }]);
-    await expect(newClient().classify(request('a'))).rejects.toBeInstanceOf(TransientLlmError);
-    await expect(newClient().classify(request('b'))).rejects.toThrow(/unreadable response/);
-    await expect(newClient(200).classify(request('c'))).rejects.toThrow(/unreachable/);
+    const requests = [request('a'), request('b'), request('c')];
+    const client = newClient();
+    await expect(client.classify(requests[0]!)).rejects.toBeInstanceOf(TransientLlmError);
+    await expect(client.classify(requests[1]!)).rejects.toThrow(/unreadable response/);
+    const timedOut = await newClient(200).classify(requests[2]!).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(PossiblyBilledLlmError);
+    expect((timedOut as PossiblyBilledLlmError).timedOut).toBe(true);
+    // A 500 is sent and not billed; a cut-off 200 and a timeout may have been billed: their
+    // reservations stay charged against the budget, apart from confirmed spend.
+    const [serverError, cutOff, timeout] = await Promise.all(requests.map((r) => client.budget.usage(r.runId)));
+    expect(serverError).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+    expect(cutOff).toMatchObject({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1 });
+    expect(timeout).toMatchObject({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1 });
+    expect(timeout.possiblyPaidUsd).toBeGreaterThan(0);
+  });
+
+  it('counts a request to an endpoint that refuses connections as never sent', async () => {
+    const listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    await new Promise((resolve) => listener.close(resolve));
+    const closed = new LargeModelClient({
+      endpoints: { closed: { baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: 'K', headers: {}, maxRequestsPerMinute: 600 } },
+      apiKeyOf: () => API_KEY,
+      redis,
+      keyPrefix: prefix,
+    });
+    const req = request('d', { manifestLargeModel: spec({ endpoint: 'closed' }) });
+    await expect(closed.classify(req)).rejects.toThrow(/unreachable/);
+    expect(await closed.budget.usage(req.runId)).toEqual({ sent: 0, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
   });
 
   it('throws permanent errors for requests that cannot succeed, without the key', async () => {
@@ -149,7 +180,7 @@ describe('BudgetMeter', () => {
     const meter = new BudgetMeter(redis, prefix);
     const granted = await Promise.all(Array.from({ length: 50 }, () => meter.reserve('budget-run', 0.1, 1)));
     expect(granted.filter(Boolean)).toHaveLength(10);
-    await meter.settle('budget-run', 0.1, 0.04);
+    await meter.settle('budget-run', 0.1, 0.04, 'paid');
     expect(await meter.spent('budget-run')).toBeCloseTo(0.04);
     // 0.9 still reserved + 0.04 spent: 0.06 left, a 0.07 estimate does not fit.
     expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);

@@ -110,6 +110,8 @@ export class RunReportTally {
     finishedAt: Date;
     /** What went wrong beyond single rows; absent: nothing did. */
     outcome?: Pick<RunOutcomeFacts, 'failedShards' | 'breaker'>;
+    /** The budget meter's count of requests sent for the run. */
+    requests?: Report['requests'];
   }): Report {
     const { manifest } = args;
     const graded = this.overall.cell('all').total > 0;
@@ -142,6 +144,7 @@ export class RunReportTally {
       fallbackReasons: { ...this.fallbackReasons },
       queryProportion: this.results ? this.asked / this.results : 0,
       largeModelCalls: { paid: this.paid, cached: this.cached },
+      requests: args.requests ?? null,
       tokens: { ...this.tokens },
       costUsd: round(this.cost, 6),
       budgetUsd: manifest.budgetUsd,

@@ -28,6 +28,8 @@ const LlmCall = RunRef.extend({
   shard: z.number().int().nonnegative(),
   line: z.number().int().positive(),
   rowId: RowIdSchema,
+  /** Timed-out sends so far: they have their own small retry count, as each may have been billed. */
+  timeouts: z.number().int().nonnegative().optional(),
 });
 
 /**

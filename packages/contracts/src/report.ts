@@ -31,6 +31,15 @@ export const ReportSchema = z.object({
   /** Share of result rows the large model was asked about (paid or cached). */
   queryProportion: z.number(),
   largeModelCalls: z.object({ paid: z.number().int(), cached: z.number().int() }),
+  /**
+   * Every request sent to the large model, retries included, as the budget meter counted them:
+   * answered (confirmed paid) and timed out or cut off (possibly billed: charged against the budget,
+   * not counted in costUsd). Null for reports written before it was kept.
+   */
+  requests: z
+    .object({ sent: z.number().int(), paid: z.number().int(), possiblyPaid: z.number().int(), possiblyPaidUsd: z.number() })
+    .nullable()
+    .default(null),
   tokens: TokensSchema,
   costUsd: z.number(),
   budgetUsd: z.number(),

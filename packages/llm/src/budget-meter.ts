@@ -1,20 +1,45 @@
 import type { Redis } from 'ioredis';
 import { toMicroUsd } from './cost.js';
 
-// spent + reserved + estimate <= cap, checked and reserved in one step so concurrent workers cannot overshoot.
+// spent + possibly spent + reserved + estimate <= cap, checked and reserved in one step so concurrent
+// workers cannot overshoot.
 const RESERVE = `
 local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
+local possibly = tonumber(redis.call('HGET', KEYS[1], 'possibly') or '0')
 local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
-if spent + reserved + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return 0 end
+if spent + possibly + reserved + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
+// ARGV[4]: paid (answered: spent += actual), possibly (no usable answer, but the provider may bill it:
+// possibly += the reservation), unpaid (an error answer) or not-sent (the request never left).
 const SETTLE = `
 redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(ARGV[1]))
-redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
+local outcome = ARGV[4]
+if outcome == 'paid' then
+  redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'paidCalls', 1)
+elseif outcome == 'possibly' then
+  redis.call('HINCRBY', KEYS[1], 'possibly', ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'possiblyCalls', 1)
+end
+if outcome ~= 'not-sent' then redis.call('HINCRBY', KEYS[1], 'sent', 1) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
+
+/** How a sent request ended, for the money it may have cost. */
+export type CallBilling = 'paid' | 'possibly' | 'unpaid' | 'not-sent';
+
+/** A run's requests to the large model as the meter saw them, across all workers and retries. */
+export interface RunSpend {
+  sent: number;
+  paidCalls: number;
+  spentUsd: number;
+  /** Requests that timed out or were cut off after sending: the provider may have billed them. */
+  possiblyPaidCalls: number;
+  possiblyPaidUsd: number;
+}
 
 const DEFAULT_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -36,13 +61,22 @@ export class BudgetMeter {
     return ok === 1;
   }
 
-  /** Releases a reservation and records what the call really cost (0 when it failed). */
-  async settle(runId: string, reservedUsd: number, actualUsd: number): Promise<void> {
-    await this.redis.eval(SETTLE, 1, this.key(runId), toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds);
+  /**
+   * Releases a reservation and records the call: its real cost when answered; when it may have been
+   * billed without an answer, the reservation stays charged against the budget as possibly spent.
+   */
+  async settle(runId: string, reservedUsd: number, actualUsd: number, billing: CallBilling): Promise<void> {
+    await this.redis.eval(SETTLE, 1, this.key(runId), toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds, billing);
   }
 
   async spent(runId: string): Promise<number> {
-    return Number((await this.redis.hget(this.key(runId), 'spent')) ?? 0) / 1e6;
+    return (await this.usage(runId)).spentUsd;
+  }
+
+  async usage(runId: string): Promise<RunSpend> {
+    const h = await this.redis.hgetall(this.key(runId));
+    const n = (field: string) => Number(h[field] ?? 0);
+    return { sent: n('sent'), paidCalls: n('paidCalls'), spentUsd: n('spent') / 1e6, possiblyPaidCalls: n('possiblyCalls'), possiblyPaidUsd: n('possibly') / 1e6 };
   }
 
   private key(runId: string): string {

@@ -2,9 +2,9 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
 import type { EndpointCatalog, LargeModelSpec, Tokens } from '@datashunt/contracts';
-import { BudgetMeter } from './budget-meter.js';
+import { BudgetMeter, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
-import { PermanentLlmError, toLlmError, TransientLlmError } from './errors.js';
+import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
 import { ResponseCache, type CachedCompletion } from './response-cache.js';
 
 export interface LargeModelClientOptions {
@@ -100,16 +100,19 @@ export class LargeModelClient {
     if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
     let completion: CachedCompletion;
     let requestId: string | undefined;
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const started = performance.now();
     try {
       const { data, request_id } = await openai.chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
       completion = readCompletion(data, messages);
       requestId = request_id ?? undefined;
     } catch (error) {
-      await this.budget.settle(request.runId, reservedUsd, 0);
-      throw toLlmError(error, apiKey);
+      const mapped = toLlmError(error, apiKey, performance.now() - started >= timeoutMs);
+      await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
+      throw mapped;
     }
     const paidUsd = costUsd(completion.tokens, spec.pricing);
-    await this.budget.settle(request.runId, reservedUsd, paidUsd);
+    await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
     await this.cache.set(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }
@@ -143,11 +146,17 @@ export class LargeModelClient {
   }
 }
 
+function billingOf(error: unknown): CallBilling {
+  if (error instanceof PossiblyBilledLlmError) return 'possibly';
+  if (error instanceof LlmError) return error instanceof TransientLlmError && error.status === undefined ? 'not-sent' : 'unpaid';
+  return 'unpaid';
+}
+
 /** Checks the shape the SDK does not (it returns whatever a 200 holds); usage falls back to estimates. */
 function readCompletion(data: unknown, messages: ChatMessage[]): CachedCompletion {
   const completion = data as Partial<OpenAI.ChatCompletion> | null;
   const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
-  if (!choice?.message) throw new TransientLlmError('large model sent a response without choices');
+  if (!choice?.message) throw new PossiblyBilledLlmError('large model sent a response without choices', false);
   const content = choice.message.content ?? '';
   const usage = completion!.usage;
   return {

@@ -42,6 +42,8 @@ export const ConfigSchema = z.object({
   /** The output prefixes (in the run bucket) a manifest may choose. */
   OUTPUT_PREFIXES: csv.default(['runs/']),
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** How often a row is sent again after a timeout (each timed-out send may be billed) before it falls back. */
+  LLM_TIMEOUT_RETRIES: z.coerce.number().int().nonnegative().default(1),
   SCORER_EXECUTION_PROVIDERS: csv.default(['cpu']),
   SCORER_BATCH_SIZE: z.coerce.number().int().positive().default(256),
   /**

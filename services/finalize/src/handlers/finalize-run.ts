@@ -1,6 +1,6 @@
 import type { RejectRecord } from '@datashunt/contracts';
 import { RunReportTally } from '@datashunt/algorithms';
-import { RunBreaker } from '@datashunt/llm';
+import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import { RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
@@ -14,6 +14,7 @@ import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
   const breaker = new RunBreaker(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const budget = new BudgetMeter(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'finalize-run',
     async handle({ runId, outputPrefix, shards, failedShards }) {
@@ -54,6 +55,7 @@ export function finalizeRunHandler(runtime: Runtime) {
         createdAt: snapshot.createdAt,
         finishedAt: new Date(),
         outcome: { failedShards, breaker: await breaker.tripped(runId) },
+        requests: await requestsOf(budget, runId),
       });
       await putJson(runtime.s3, runs.ref(keys.report), report);
       runtime.logger.info(
@@ -63,6 +65,11 @@ export function finalizeRunHandler(runtime: Runtime) {
       return { runId, reportKey: keys.report, status: report.status, rows: report.rows, results: report.results, rejects: report.rejects };
     },
   });
+}
+
+async function requestsOf(budget: BudgetMeter, runId: string) {
+  const spend = await budget.usage(runId);
+  return { sent: spend.sent, paid: spend.paidCalls, possiblyPaid: spend.possiblyPaidCalls, possiblyPaidUsd: spend.possiblyPaidUsd };
 }
 
 function countNewlines(chunk: Buffer): number {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult } from '@datashunt/contracts';
-import { EndpointRateLimiter, LargeModelClient, LlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
+import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
@@ -69,6 +69,11 @@ export function llmCallHandler(runtime: Runtime) {
         if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
         if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
         if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
+        if (error instanceof PossiblyBilledLlmError && error.timedOut) {
+          const timeouts = (payload.timeouts ?? 0) + 1;
+          if (timeouts > runtime.config.LLM_TIMEOUT_RETRIES) return fallback(payload, row, 'llm_error', `timed out ${timeouts} times (each possibly billed): ${error.message}`);
+          await context.job.updateData({ ...context.job.data, timeouts });
+        }
         const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
         if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
         throw error;

@@ -7,7 +7,7 @@ import type { ManifestInput } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { buildStandIn, startReferenceLlm, writeStandIn } from '@datashunt/reference-llm';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
-import { headObject, putBytes, putJson, toJsonl } from '@datashunt/storage';
+import { headObject, putBytes, putJson, startLocalS3, toJsonl } from '@datashunt/storage';
 
 export interface SpamRow {
   id: string;
@@ -29,6 +29,9 @@ export interface TestStack extends LocalStack {
   put(key: string, body: string): Promise<void>;
   /** Drops a manifest and announces it the way S3 would, through the ingest notification endpoint. */
   dropManifest(key: string, manifest: unknown): Promise<void>;
+  /** Takes the S3 server down (connections refused) and brings it back with the same objects. */
+  stopS3(): Promise<void>;
+  startS3(): Promise<void>;
   /** Announces an object already in the bucket, as S3 would on a PUT. */
   announce(key: string): Promise<void>;
   ingestPort(): number;
@@ -55,6 +58,10 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   // Started here rather than by the local stack, so that endpoint declarations can name its URL.
   const llm = await startReferenceLlm({ port: 0, host: '127.0.0.1', modelsDir, ...(options.referenceApiKey ? { apiKey: options.referenceApiKey } : {}) });
   const endpoints = options.endpoints?.(llm.baseURL);
+  // S3 too, so that fault tests can take it down and bring it back on the same port and folder.
+  const s3Dir = join(dir, 's3');
+  let s3Server = await startLocalS3({ directory: s3Dir });
+  const s3Port = Number(new URL(s3Server.endpoint).port);
   const stack = await startLocalStack({
     dataDir: dir,
     services: options.services ?? PIPELINE_SERVICES,
@@ -67,6 +74,9 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       INGEST_HTTP_PORT: '0',
       SWEEP_EVERY_MS: '0',
       OPENAI_BASE_URL: llm.baseURL,
+      S3_ENDPOINT: s3Server.endpoint,
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
       OPENAI_MAX_RPM: '60000',
       ...(endpoints ? { LLM_ENDPOINTS: JSON.stringify(endpoints) } : {}),
       ...options.env,
@@ -93,9 +103,16 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
       });
       if (res.status !== 202) throw new Error(`notification refused: ${res.status} ${await res.text()}`);
     },
+    async stopS3() {
+      await s3Server.close();
+    },
+    async startS3() {
+      s3Server = await startLocalS3({ directory: s3Dir, port: s3Port });
+    },
     async dispose() {
       await stack.close();
       await llm.close();
+      await s3Server.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,11 @@ const kept = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail
 
 /** Options a job of the catalog may carry; a subset of BullMQ's JobsOptions so this package stays I/O-free. */
 export interface CatalogJobOptions {
+  /**
+   * Retried through an outage of S3, Redis or the network: the producer raises `attempts` so that the
+   * exponential backoff spans the configured outage window (OUTAGE_RETRY_WINDOW_MS).
+   */
+  ridesOutOutages?: boolean;
   attempts: number;
   backoff: { type: 'exponential' | 'fixed'; delay: number };
   removeOnComplete: { age: number; count: number };
@@ -45,27 +50,27 @@ export const catalog = {
   'manifest-ingest': {
     queue: 'ingest',
     schema: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }),
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
+    options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   'score-shard': {
     queue: 'score',
     schema: ScoreShard,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+    options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'route-shard': {
     queue: 'route',
     schema: ScoreShard,
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+    options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'llm-call': {
     queue: 'llm',
     schema: LlmCall,
-    options: { attempts: 6, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+    options: { ridesOutOutages: true, attempts: 6, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'finalize-run': {
     queue: 'finalize',
     schema: RunRef.extend({ shards: z.number().int().nonnegative(), failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]) }),
-    options: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
+    options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   distill: {
     queue: 'distill',
@@ -75,6 +80,20 @@ export const catalog = {
 } as const satisfies Record<string, { queue: string; schema: z.ZodType; options: CatalogJobOptions }>;
 
 export type JobName = keyof typeof catalog;
+
+/**
+ * Attempts whose exponential backoff (firstDelayMs, doubling) adds up to at least windowMs, so that a
+ * job outlasts an outage of that length; never fewer than the catalog's own attempts.
+ */
+export function attemptsToRideOut(windowMs: number, firstDelayMs: number, atLeast: number): number {
+  let attempts = 1;
+  let waited = 0;
+  while (waited < windowMs) {
+    waited += firstDelayMs * 2 ** (attempts - 1);
+    attempts += 1;
+  }
+  return Math.max(attempts, atLeast);
+}
 export type JobPayload<N extends JobName> = z.infer<(typeof catalog)[N]['schema']>;
 export type QueueName = (typeof catalog)[JobName]['queue'];
 export const queueNames = [...new Set(Object.values(catalog).map((entry) => entry.queue))] as QueueName[];

@@ -63,6 +63,11 @@ export const ConfigSchema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().positive().default(30_000),
   /** How often a worker looks for jobs whose lock expired (their worker died) to run them again. */
   STALLED_CHECK_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * How long jobs that touch S3, Redis or the network keep retrying (exponential backoff) before they
+   * fail for good: an outage shorter than this delays a run but costs no row and no paid answer.
+   */
+  OUTAGE_RETRY_WINDOW_MS: z.coerce.number().int().nonnegative().default(300_000),
   /** Grace period for in-flight jobs on SIGTERM; keep the pod's terminationGracePeriodSeconds above it. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,6 +1,6 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { catalog, parsePayload, queueNames, type JobName, type JobPayload, type QueueName } from '@datashunt/contracts';
+import { attemptsToRideOut, catalog, parsePayload, queueNames, type CatalogJobOptions, type JobName, type JobPayload, type QueueName } from '@datashunt/contracts';
 
 /** A job ready to enqueue: its catalog name, a checked payload and options over the catalog's defaults. */
 export interface CatalogJob<N extends JobName = JobName> {
@@ -20,6 +20,8 @@ export class QueueClient {
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    /** How long a job that rides out outages keeps being retried (see attemptsToRideOut). */
+    private readonly outageWindowMs = 0,
   ) {}
 
   queue(name: QueueName): Queue {
@@ -42,7 +44,7 @@ export class QueueClient {
 
   async add<N extends JobName>(job: CatalogJob<N>) {
     const entry = catalog[job.name];
-    return this.queue(entry.queue).add(job.name, parsePayload(job.name, job.data), { ...entry.options, ...job.opts });
+    return this.queue(entry.queue).add(job.name, parsePayload(job.name, job.data), this.optionsOf(job));
   }
 
   async addBulk<N extends JobName>(jobs: CatalogJob<N>[]) {
@@ -50,15 +52,22 @@ export class QueueClient {
     const queue = catalog[jobs[0]!.name].queue;
     if (jobs.some((j) => catalog[j.name].queue !== queue)) throw new Error('addBulk takes jobs of one queue');
     return this.queue(queue).addBulk(
-      jobs.map((j) => ({ name: j.name, data: parsePayload(j.name, j.data), opts: { ...catalog[j.name].options, ...j.opts } })),
+      jobs.map((j) => ({ name: j.name, data: parsePayload(j.name, j.data), opts: this.optionsOf(j) })),
     );
   }
 
   /** Builds a BullMQ flow node from a catalog job, so flows get the same checks and defaults. */
   node<N extends JobName>(job: CatalogJob<N>, children?: FlowJob[]): FlowJob {
     const entry = catalog[job.name];
-    const base = { name: job.name, queueName: entry.queue, data: parsePayload(job.name, job.data), opts: { ...entry.options, ...job.opts } };
+    const base = { name: job.name, queueName: entry.queue, data: parsePayload(job.name, job.data), opts: this.optionsOf(job) };
     return children ? { ...base, children } : base;
+  }
+
+  /** The catalog's options, with attempts raised to outlast the outage window where the job rides outages out. */
+  private optionsOf(job: CatalogJob): JobsOptions {
+    const { ridesOutOutages, ...options } = catalog[job.name].options as CatalogJobOptions;
+    const attempts = ridesOutOutages ? attemptsToRideOut(this.outageWindowMs, options.backoff.delay, options.attempts) : options.attempts;
+    return { ...options, attempts, ...job.opts };
   }
 
   async addFlow(flow: FlowJob) {

@@ -27,7 +27,7 @@ export async function createRuntime(config: Config, service: string, logger?: Lo
   await Promise.all([waitReady(redis), waitReady(producer)]);
   const s3 = createS3Client(s3OptionsOf(config));
   await ensureBucket(s3, config.S3_BUCKET);
-  const queues = new QueueClient(producer, config.QUEUE_PREFIX);
+  const queues = new QueueClient(producer, config.QUEUE_PREFIX, config.OUTAGE_RETRY_WINDOW_MS);
   return {
     config,
     logger: log,

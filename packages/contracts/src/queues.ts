@@ -35,6 +35,8 @@ const LlmCall = RunRef.extend({
   rowId: RowIdSchema,
   /** Timed-out sends so far: they have their own small retry count, as each may have been billed. */
   timeouts: z.number().int().nonnegative().optional(),
+  /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
+  runSlotAt: z.number().int().optional(),
 });
 
 /**

@@ -35,11 +35,26 @@ export function llmCallHandler(runtime: Runtime) {
     if (booking.waitMs > 0) await sleep(booking.waitMs);
   };
 
+  /**
+   * A run's own (lower) limit: its slot is booked however far ahead, and a job whose slot is further
+   * than maxWaitMs is delayed until then, keeping its slot, so a slow run's jobs wake one at a time.
+   */
+  const bookRunSlot = async (context: HandlerContext, runId: string, rpm: number) => {
+    const booking = await limiter.reserve(`run:${runId}`, rpm, { maxWaitMs: Number.MAX_SAFE_INTEGER });
+    const waitMs = booking.booked ? booking.waitMs : 0;
+    if (waitMs > maxWaitMs) {
+      await context.job.updateData({ ...context.job.data, runSlotAt: Date.now() + waitMs });
+      throw new RateDeferredError(waitMs);
+    }
+    if (waitMs > 0) await sleep(waitMs);
+  };
+
   /** The run's own limit (when it asks for less than the endpoint allows), then the endpoint's ceilings. */
-  const waitForSlot = async (runId: string, spec: LargeModelSpec, estimatedTokens: number) => {
+  const waitForSlot = async (context: HandlerContext, heldRunSlot: boolean, spec: LargeModelSpec, estimatedTokens: number) => {
     const endpoint = endpoints[spec.endpoint];
     if (!endpoint) return; // the client refuses the call itself
-    if (spec.rateLimitRpm !== undefined && spec.rateLimitRpm < endpoint.maxRequestsPerMinute) await book(`run:${runId}`, spec.rateLimitRpm);
+    const runId = (context.job.data as { runId: string }).runId;
+    if (!heldRunSlot && spec.rateLimitRpm !== undefined && spec.rateLimitRpm < endpoint.maxRequestsPerMinute) await bookRunSlot(context, runId, spec.rateLimitRpm);
     await book(`endpoint:${spec.endpoint}`, endpoint.maxRequestsPerMinute);
     if (endpoint.maxTokensPerMinute) await book(`endpoint-tokens:${spec.endpoint}`, endpoint.maxTokensPerMinute, estimatedTokens);
   };
@@ -55,6 +70,8 @@ export function llmCallHandler(runtime: Runtime) {
       const spec = manifest.largeModel;
       const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
       let outcome: ClassifyOutcome;
+      // A job delayed to its booked run slot uses it for its first request; later requests book their own.
+      let heldRunSlot = payload.runSlotAt !== undefined;
       try {
         outcome = await client.classify({
           manifestLargeModel: spec,
@@ -63,7 +80,10 @@ export function llmCallHandler(runtime: Runtime) {
           runId: payload.runId,
           budgetUsd: manifest.budgetUsd,
           // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
-          beforeCall: (estimatedTokens) => waitForSlot(payload.runId, spec, estimatedTokens),
+          beforeCall: async (estimatedTokens) => {
+            await waitForSlot(context, heldRunSlot, spec, estimatedTokens);
+            heldRunSlot = false;
+          },
         });
       } catch (error) {
         if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);

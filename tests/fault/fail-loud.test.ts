@@ -1,7 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import { jobId, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { manifestIdentity } from '@datashunt/ingest';
-import { getJson, headObject, readAllJsonl } from '@datashunt/storage';
+import { deleteObject, getJson, headObject, readAllJsonl } from '@datashunt/storage';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
 
@@ -113,5 +113,36 @@ describe('runs fail loud, and S3 decides what already ran', () => {
     expect((await stats()).requests).toBe(requestsBefore);
     const results = await readAllJsonl(stack.runtime.s3, { bucket: stack.runtime.bucket, key: runKeys('runs/', report.runId).results });
     expect(results.map((r) => ResultRecordSchema.parse(r).id)).toEqual(slice.map((r) => r.id));
+  });
+
+  it('pays no answer twice when Redis loses a half-done run: the answers are found in its S3 answer log', async () => {
+    const slice = rows.slice(500, 650);
+    const first = await finishedReport(await drop('wiped', toJsonl(slice), { delta: 0.9999 }));
+    expect(first.largeModelCalls.paid).toBeGreaterThan(50);
+    const completionsBefore = ((await stats()) as unknown as { completions: number }).completions;
+    // The run as Redis loses it mid-way: no report yet, and no cache, markers or jobs in Redis.
+    const { s3, bucket } = stack.runtime;
+    await deleteObject(s3, { bucket, key: runKeys('runs/', first.runId).report });
+    const { redis } = stack.runtime;
+    for (const pattern of ['llm-cache:*', 'manifest-seen:*']) {
+      const keys = await redis.keys(`${stack.config.QUEUE_PREFIX}:${pattern}`);
+      if (keys.length) await redis.del(...keys);
+    }
+    for (const queue of stack.runtime.queues.allQueues()) await queue.obliterate({ force: true });
+
+    // The watcher remembers the first run's end, so the rerun's end is read from finalize's own events.
+    const finalizeEvents = new QueueEvents('finalize', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    await finalizeEvents.waitUntilReady();
+    const finalized = new Promise<void>((resolve) =>
+      finalizeEvents.on('completed', ({ returnvalue }) => (returnvalue as unknown as { runId?: string })?.runId === first.runId && resolve()),
+    );
+    await stack.announce('manifests/wiped.json');
+    await finalized;
+    await finalizeEvents.close();
+    const rerun = ReportSchema.parse(await getJson(s3, { bucket, key: runKeys('runs/', first.runId).report }));
+    expect(rerun.finishedAt).not.toBe(first.finishedAt);
+    expect(rerun.largeModelCalls).toEqual({ paid: 0, cached: first.largeModelCalls.paid + first.largeModelCalls.cached });
+    expect(((await stats()) as unknown as { completions: number }).completions).toBe(completionsBefore);
+    expect(rerun.accuracy).toEqual(first.accuracy);
   });
 });

@@ -7,6 +7,8 @@ export function runKeys(prefix: string, runId: string) {
     state: `${root}state.json`,
     shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
+    /** A paid large-model answer, by request hash: the run's durable answer log. */
+    answer: (hash: string) => `${root}answers/${hash}.json`,
     /** The inputs of a shard's hard rows, read by the llm-caller: row text stays in S3, never in job data. */
     hardRows: (i: number) => `${root}hard/${pad(i)}.jsonl`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,

@@ -33,6 +33,17 @@ export interface ClassifyRequest {
    * tokens: where the caller waits for a rate-limit slot, so replays answered from the cache never spend one.
    */
   beforeCall?: (estimatedTokens: number) => Promise<void>;
+  /**
+   * A durable record of the run's paid answers (S3), consulted when the response cache has none and
+   * written as soon as an answer is paid: after Redis loses the cache, a rerun finds them here.
+   */
+  answerLog?: AnswerLog;
+}
+
+/** Paid completions by request hash, kept beside the run rather than in Redis. */
+export interface AnswerLog {
+  get(hash: string): Promise<CachedCompletion | undefined>;
+  put(hash: string, completion: CachedCompletion): Promise<void>;
 }
 
 export type ClassifyOutcome =
@@ -91,7 +102,7 @@ export class LargeModelClient {
     const baseURL = this.endpoint(spec.endpoint).baseURL;
     const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
-    const hit = await this.cache.get(hash);
+    const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
     if (hit) return { ...hit, cached: true, costUsd: 0 };
 
     const { openai, apiKey } = this.client(spec.endpoint);
@@ -111,9 +122,11 @@ export class LargeModelClient {
       await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
       throw mapped;
     }
+    // Kept before anything else can fail: a paid answer is never asked for twice.
+    await this.cache.set(hash, completion);
+    await request.answerLog?.put(hash, completion);
     const paidUsd = costUsd(completion.tokens, spec.pricing);
     await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
-    await this.cache.set(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }
 

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contracts';
-import { getJson, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
+import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
 import { PromiseCache } from './promise-cache.js';
 import type { HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
@@ -79,6 +79,15 @@ export class RunStore {
       return byLine;
     });
     return rows.get(line);
+  }
+
+  /** The run's durable answer log (see LargeModelClient): one small object per paid answer. */
+  answerLog(outputPrefix: string, runId: string) {
+    const keys = this.keys(outputPrefix, runId);
+    return {
+      get: <T>(hash: string) => getJsonIfExists<T>(this.s3, this.ref(keys.answer(hash))),
+      put: (hash: string, answer: unknown) => putJson(this.s3, this.ref(keys.answer(hash)), answer),
+    };
   }
 
   /** A shard's results and rejects, already in their final line format, plus its tally for the report. */

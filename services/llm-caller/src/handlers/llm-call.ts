@@ -79,6 +79,7 @@ export function llmCallHandler(runtime: Runtime) {
           allowedLabels: prompt.allowedLabels,
           runId: payload.runId,
           budgetUsd: manifest.budgetUsd,
+          answerLog: runs.answerLog(payload.outputPrefix, payload.runId),
           // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
           beforeCall: async (estimatedTokens) => {
             await waitForSlot(context, heldRunSlot, spec, estimatedTokens);

@@ -44,7 +44,7 @@ describe('chooseDelta', () => {
     }));
     const choice = chooseDelta(deltaCurve(rows, { largeCostPerCall: 0.01 }), { target: 'max-accuracy' });
     expect(choice.feasible && choice.point.queryShare).toBe(0);
-    expect(choice.reason).toMatch(/^The large model is less accurate than the small model on this sample \(15\.0% against 50\.0%\)/);
+    expect(choice.reason).toMatch(/^The large model is weaker than the small model on this sample \(15\.0% against 50\.0%\): max-accuracy routes \(almost\) nothing to it/);
   });
 
   it('max-accuracy without labels warns that agreement cannot expose a weaker large model', () => {

@@ -51,8 +51,8 @@ function chooseMaxAccuracy(curve: DeltaCurve): DeltaChoice {
       feasible: true,
       point,
       reason:
-        `The large model is less accurate than the small model on this sample (${pct(largeOnly.accuracy)} against ${pct(smallOnly.accuracy)}), ` +
-        `so DS+ sends it only the rows where that helps: ${describe(point)}.`,
+        `The large model is weaker than the small model on this sample (${pct(largeOnly.accuracy)} against ${pct(smallOnly.accuracy)}): ` +
+        `max-accuracy routes (almost) nothing to it, only the rows where that helps: ${describe(point)}.`,
     };
   }
   return {

@@ -15,6 +15,7 @@ import { createS3Client, ensureBucket, getBytes } from '@datashunt/storage';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { smallAloneSummary } from '../small-alone.js';
+import { table } from '../text-table.js';
 import { CommandError, dispatch, UsageError, type Subcommand } from '../subcommands.js';
 
 const USAGE = `usage: datashunt model <command> [options]
@@ -168,12 +169,6 @@ function formatEvaluation(e: ClassifierEvaluation, title: string): string {
     '',
     table(['confidence', 'rows', 'mean conf.', 'accuracy'], bins),
   ].join('\n');
-}
-
-function table(header: string[], rows: Array<Array<string | number>>): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  return cells.map((r) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
 type S3Client = ReturnType<typeof createS3Client>;

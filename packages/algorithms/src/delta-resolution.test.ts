@@ -61,7 +61,7 @@ describe('resolveDelta', () => {
     const base = { task: { type: 'classification', labels: ['a', 'b'], instruction: 'x' }, input: { uri: 'd.jsonl' }, smallModel: { name: 'm' }, largeModel: { model: 'g', pricing: { inputPer1M: 1, outputPer1M: 1 } }, budgetUsd: 1 };
     expect(ManifestSchema.parse({ ...base, delta: { target: 'match-large' } }).delta).toEqual({ target: 'match-large', tolerance: 0.005 });
     expect(ManifestSchema.safeParse({ ...base, delta: { target: 'budget' } }).success).toBe(false);
-    expect(ManifestSchema.safeParse({ ...base, delta: { target: 'best' } }).success).toBe(false);
+    expect(ManifestSchema.safeParse({ ...base, delta: { target: 'best' } }).error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['delta', expect.stringMatching(/^a number in \(0, 1\], or \{"target": "max-accuracy"/)]]);
     expect(ManifestSchema.safeParse({ ...base, delta: 0 }).success).toBe(false);
   });
 });

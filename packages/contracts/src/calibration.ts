@@ -13,7 +13,7 @@ export const DeltaTargetSpecSchema = z.discriminatedUnion('target', [
     .refine((b) => b.maxQueryShare !== undefined || b.maxUsdPer1k !== undefined, 'a budget target needs maxQueryShare or maxUsdPer1k'),
   /** Parsed so that ingest can refuse it in words; runs do not support it yet. */
   z.strictObject({ target: z.literal('guarantee'), T: z.number().gt(0).lte(1).optional(), alpha: z.number().gt(0).lt(1).optional() }),
-]);
+], { error: 'target must be "max-accuracy", "match-large", "budget" or "guarantee"' });
 export type DeltaTargetSpec = z.infer<typeof DeltaTargetSpecSchema>;
 export type DeltaTargetName = DeltaTargetSpec['target'];
 

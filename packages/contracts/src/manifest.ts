@@ -65,7 +65,7 @@ export const ManifestSchema = z.strictObject({
   }),
   largeModel: LargeModelSchema,
   /** A number, or a target whose number ingest reads from the model version's calibration record. */
-  delta: z.union([z.number().gt(0).lte(1), DeltaTargetSpecSchema]),
+  delta: z.union([z.number().gt(0).lte(1), DeltaTargetSpecSchema], { error: 'a number in (0, 1], or {"target": "max-accuracy" | "match-large" | "budget", ...}' }),
   /**
    * shunt: DS+ (Algorithm 2). small-only / large-only send every row to one side: the baselines a
    * team measures DS+ against, through the same pipeline and report.

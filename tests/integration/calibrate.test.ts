@@ -24,11 +24,25 @@ describe('calibrate', () => {
     deps = { config: stack.config, runtime: stack.runtime, watcher: stack.watcher, dropManifest: stack.dropManifest, runTimeoutMs: 120_000 };
     samplePath = join(stack.dir, 'validation.jsonl');
     writeFileSync(samplePath, toJsonl(splits.validation.slice(0, 300)));
+    await stack.put('datasets/calibrated-run.jsonl', toJsonl(splits.test.slice(0, 60)));
   });
   afterAll(() => stack?.dispose());
 
   const sampleOf = () => loadCalibrationSample({ source: samplePath, labels: ['ham', 'spam'], seed: 1, s3: stack.runtime.s3, scopes: stack.config.scopes });
   const report = async (runId: string) => ReportSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: runKeys('runs/', runId).report }));
+
+  it('refuses a target while the model version has no calibration record, and the guarantee target, with error.json', async () => {
+    const refused = async (name: string, over: Parameters<typeof spamManifest>[1]) => {
+      await stack.dropManifest(`manifests/${name}.json`, spamManifest('datasets/calibrated-run.jsonl', { name, ...over }));
+      const outcome = await stack.watcher.wait(`manifests/${name}.json`, 60_000);
+      expect(outcome.status).toBe('invalid');
+      return ManifestErrorSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: `runs/${name}/error.json` }));
+    };
+    const uncalibrated = await refused('uncalibrated', { delta: { target: 'match-large' } });
+    expect(uncalibrated.issues).toEqual([{ path: 'delta', message: expect.stringContaining('has no calibration record: run `datashunt calibrate` first') }]);
+    const guarantee = await refused('guarantee', { delta: { target: 'guarantee', T: 0.95, alpha: 0.1 } });
+    expect(guarantee.message).toMatch(/^delta target "guarantee" is not yet supported in runs/);
+  });
 
   let record: CalibrationRecord;
 
@@ -74,26 +88,12 @@ describe('calibrate', () => {
   it('runs a manifest with {"target": "max-accuracy"} at the stored delta and says where it came from', async () => {
     const max = choiceFor(record, 'max-accuracy').choice;
     if (!max.feasible) throw new Error(max.reason);
-    await stack.put('datasets/calibrated-run.jsonl', toJsonl(splits.test.slice(0, 60)));
     await stack.dropManifest('manifests/calibrated.json', spamManifest('datasets/calibrated-run.jsonl', { name: 'calibrated', delta: { target: 'max-accuracy' } }));
     const outcome = await stack.watcher.wait('manifests/calibrated.json', 120_000);
     if (outcome.status !== 'finished') throw new Error(JSON.stringify(outcome));
     const run = await report(outcome.runId);
     expect(run.delta).toBe(max.point.delta);
     expect(run.deltaSource).toEqual({ kind: 'calibration', target: { target: 'max-accuracy' }, calibratedAt: record.calibratedAt, modelVersion: version });
-  });
-
-  it('refuses a target without a calibration record, and the guarantee target, with error.json', async () => {
-    const refused = async (name: string, over: Parameters<typeof spamManifest>[1]) => {
-      await stack.dropManifest(`manifests/${name}.json`, spamManifest('datasets/calibrated-run.jsonl', { name, ...over }));
-      const outcome = await stack.watcher.wait(`manifests/${name}.json`, 60_000);
-      expect(outcome.status).toBe('invalid');
-      return ManifestErrorSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: `runs/${name}/error.json` }));
-    };
-    const uncalibrated = await refused('uncalibrated', { smallModel: { name: 'spam-text', version: 'v-never-calibrated' }, delta: { target: 'match-large' } });
-    expect(uncalibrated.issues).toEqual([{ path: 'delta', message: expect.stringContaining('has no calibration record: run `datashunt calibrate` first') }]);
-    const guarantee = await refused('guarantee', { delta: { target: 'guarantee', T: 0.95, alpha: 0.1 } });
-    expect(guarantee.message).toMatch(/^delta target "guarantee" is not yet supported in runs/);
   });
 
   it('pays no large-model call when the same rows are calibrated again', async () => {

@@ -44,7 +44,14 @@ describe('chooseDelta', () => {
     }));
     const choice = chooseDelta(deltaCurve(rows, { largeCostPerCall: 0.01 }), { target: 'max-accuracy' });
     expect(choice.feasible && choice.point.queryShare).toBe(0);
-    expect(choice.reason).toMatch(/^The large model is less accurate than the small model on this sample \(15\.0% against 50\.0%\)/);
+    expect(choice.reason).toMatch(/^The large model is weaker than the small model on this sample \(15\.0% against 50\.0%\): max-accuracy routes \(almost\) nothing to it/);
+  });
+
+  it('max-accuracy says a weaker large model still gets the rows where it does better, when that is more than almost nothing', () => {
+    // Small 80, large 70; at delta 0.9 the large model takes 20 rows and gets 10 more right than the small model would.
+    const choice = chooseDelta(curve([[0, 80, 0], [0.9, 90, 20], [1, 70, 100]], 80, 70), { target: 'max-accuracy' });
+    expect(choice).toMatchObject({ feasible: true, point: { delta: 0.9 } });
+    expect(choice.reason).toMatch(/^The large model is weaker than the small model on this sample \(70\.0% against 80\.0%\): max-accuracy sends it only the rows where it does better than the small model: delta 0\.9/);
   });
 
   it('max-accuracy without labels warns that agreement cannot expose a weaker large model', () => {

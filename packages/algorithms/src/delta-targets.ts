@@ -10,6 +10,9 @@ export type DeltaTarget =
 
 export type DeltaChoice = { feasible: true; point: CurvePoint; reason: string } | { feasible: false; reason: string };
 
+/** A query share this small is "(almost) nothing" in words. */
+const ALMOST_NOTHING = 0.05;
+
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** More correct answers first, then fewer large-model queries. */
@@ -51,8 +54,9 @@ function chooseMaxAccuracy(curve: DeltaCurve): DeltaChoice {
       feasible: true,
       point,
       reason:
-        `The large model is less accurate than the small model on this sample (${pct(largeOnly.accuracy)} against ${pct(smallOnly.accuracy)}), ` +
-        `so DS+ sends it only the rows where that helps: ${describe(point)}.`,
+        `The large model is weaker than the small model on this sample (${pct(largeOnly.accuracy)} against ${pct(smallOnly.accuracy)}): ` +
+        // Say "(almost) nothing" only when it is so; a weaker model can still win the small model's least sure rows.
+        `${point.queryShare <= ALMOST_NOTHING ? 'max-accuracy routes (almost) nothing to it' : 'max-accuracy sends it only the rows where it does better than the small model'}: ${describe(point)}.`,
     };
   }
   return {

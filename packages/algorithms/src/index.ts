@@ -15,3 +15,4 @@ export * from './delta-curve.js';
 export * from './delta-targets.js';
 export * from './temperature.js';
 export * from './promotion-gate.js';
+export * from './delta-resolution.js';

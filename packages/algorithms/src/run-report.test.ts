@@ -1,4 +1,4 @@
-import { ManifestSchema, type ResultRecord } from '@datashunt/contracts';
+import { ManifestSchema, type ResultRecord, type RunManifest } from '@datashunt/contracts';
 import { RunReportTally } from './run-report.js';
 
 const manifest = ManifestSchema.parse({
@@ -8,7 +8,7 @@ const manifest = ManifestSchema.parse({
   largeModel: { model: 'gpt', pricing: { inputPer1M: 1, outputPer1M: 2 }, rateLimitRpm: 60 },
   delta: 0.9,
   budgetUsd: 1,
-});
+}) as RunManifest;
 
 function result(over: Partial<ResultRecord>): ResultRecord {
   return { id: 1, line: 1, label: 'pos', source: 'small', c_s1: 0.99, c_s2: null, c_l: null, tokens: { input: 0, output: 0 }, cost: 0, modelVersion: 'v1', ...over };

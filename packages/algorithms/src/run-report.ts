@@ -1,4 +1,4 @@
-import type { Manifest, Report, ResultRecord, ResultSource } from '@datashunt/contracts';
+import type { DeltaSource, Report, ResultRecord, ResultSource, RunManifest } from '@datashunt/contracts';
 import { AccuracyTally, type AccuracyCounts } from './metrics.js';
 import { decideRunStatus, type RunOutcomeFacts } from './run-status.js';
 
@@ -105,7 +105,9 @@ export class RunReportTally {
   build(args: {
     runId: string;
     manifestKey: string;
-    manifest: Manifest;
+    manifest: RunManifest;
+    /** Where manifest.delta came from; absent: the manifest gave the number. */
+    deltaSource?: DeltaSource;
     createdAt: string;
     finishedAt: Date;
     /** What went wrong beyond single rows; absent: nothing did. */
@@ -131,6 +133,7 @@ export class RunReportTally {
       createdAt: args.createdAt,
       finishedAt: args.finishedAt.toISOString(),
       delta: manifest.delta,
+      deltaSource: args.deltaSource ?? { kind: 'manifest' },
       promptMode: manifest.promptMode,
       largeModel: manifest.largeModel.model,
       modelVersions: {

@@ -157,7 +157,7 @@ export async function runExperiment(stack: BenchStack, exp: Experiment, data: Ex
     const run: TimedRun = {
       tag,
       strategy: manifest.strategy ?? 'shunt',
-      delta: manifest.strategy === 'shunt' || manifest.strategy === undefined ? manifest.delta : null,
+      delta: manifest.strategy === 'shunt' || manifest.strategy === undefined ? report.delta : null,
       promptMode: manifest.promptMode ?? 'soft',
       useLearnable: manifest.smallModel.useLearnable ?? true,
       runId: report.runId,

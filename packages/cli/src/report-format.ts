@@ -2,6 +2,10 @@ import type { Report } from '@datashunt/contracts';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '   n/a' : `${(x * 100).toFixed(2).padStart(6)}%`);
 
+function describeDeltaSource(source: Report['deltaSource']): string {
+  return source.kind === 'manifest' ? 'from the manifest' : `calibrated for ${source.target.target} on ${source.calibratedAt}, model ${source.modelVersion}`;
+}
+
 /** The report as a person reads it in a terminal; report.json stays the machine-readable form. */
 export function formatReport(report: Report): string {
   const lines = [
@@ -9,7 +13,7 @@ export function formatReport(report: Report): string {
     ...(report.failure ? [`  FAILED: ${report.failure}`] : []),
     ...report.warnings.map((w) => `  warning: ${w}`),
     `  rows ${report.rows}: ${report.results} results, ${report.rejects} rejects   wall ${report.wallSeconds.toFixed(1)} s`,
-    `  small model ${report.modelVersions.specific}${report.modelVersions.learnable ? `, learnable ${report.modelVersions.learnable}` : ''}; delta ${report.delta}; prompt ${report.promptMode}; large model ${report.largeModel}`,
+    `  small model ${report.modelVersions.specific}${report.modelVersions.learnable ? `, learnable ${report.modelVersions.learnable}` : ''}; delta ${report.delta} (${describeDeltaSource(report.deltaSource)}); prompt ${report.promptMode}; large model ${report.largeModel}`,
     `  answered by: small ${report.bySource.small}, learnable ${report.bySource.learnable}, large ${report.bySource.large}, fallback ${report.bySource.fallback}` +
       (Object.keys(report.fallbackReasons).length ? ` (${Object.entries(report.fallbackReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
     `  query proportion ${pct(report.queryProportion)}   large-model calls: ${report.largeModelCalls.paid} paid, ${report.largeModelCalls.cached} cached`,

@@ -6,3 +6,4 @@ export * from './model.js';
 export * from './queues.js';
 export * from './keys.js';
 export * from './object-scope.js';
+export * from './calibration.js';

@@ -41,6 +41,8 @@ export function modelKeys(name: string) {
     version: (version: string) => ({
       onnx: `${root}${version}/model.onnx`,
       meta: `${root}${version}/model.json`,
+      /** `datashunt calibrate`'s record for this version (the delta curve and the choices per target). */
+      calibration: `${root}${version}/calibration.json`,
       extra: (file: string) => `${root}${version}/${file}`,
     }),
     pointer: (role: string) => `${root}pointers/${role}.json`,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeltaTargetSpecSchema } from './calibration.js';
 import { DEFAULT_ENDPOINT, EndpointNameSchema } from './endpoints.js';
 import { checkKeyPrefix, parseObjectUri } from './object-scope.js';
 
@@ -63,7 +64,8 @@ export const ManifestSchema = z.strictObject({
     useLearnable: z.boolean().default(true),
   }),
   largeModel: LargeModelSchema,
-  delta: z.number().gt(0).lte(1),
+  /** A number, or a target whose number ingest reads from the model version's calibration record. */
+  delta: z.union([z.number().gt(0).lte(1), DeltaTargetSpecSchema], { error: 'a number in (0, 1], or {"target": "max-accuracy" | "match-large" | "budget", ...}' }),
   /**
    * shunt: DS+ (Algorithm 2). small-only / large-only send every row to one side: the baselines a
    * team measures DS+ against, through the same pipeline and report.
@@ -82,4 +84,6 @@ export const ManifestSchema = z.strictObject({
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestInput = z.input<typeof ManifestSchema>;
+/** The manifest a run works from (its snapshot): delta resolved to the number every worker uses. */
+export type RunManifest = Omit<Manifest, 'delta'> & { delta: number };
 export type LargeModelSpec = z.infer<typeof LargeModelSchema>;

@@ -45,6 +45,11 @@ export const ModelMetaSchema = z.object({
   parentVersion: z.string().nullable(),
   trainingDataDigest: z.string().nullable(),
   validation: z.record(z.string(), z.number()).nullable(),
+  /**
+   * Small model alone: the delta at which it reaches a target accuracy on the validation rows it keeps,
+   * chosen without the large model (validation.coverageAtDelta / accuracyAtDelta). Not DS+'s delta:
+   * `datashunt calibrate` chooses that with the large model.
+   */
   calibratedDelta: z.number().nullable(),
   createdAt: z.string(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeltaSourceSchema } from './calibration.js';
 import { ResultSourceSchema, TokensSchema } from './rows.js';
 
 const AccuracySchema = z.object({ correct: z.number().int(), total: z.number().int(), accuracy: z.number().nullable() });
@@ -20,6 +21,8 @@ export const ReportSchema = z.object({
   createdAt: z.string(),
   finishedAt: z.string(),
   delta: z.number(),
+  /** The manifest's number, or the calibration record a target was resolved from. Default: reports written before delta targets. */
+  deltaSource: DeltaSourceSchema.default({ kind: 'manifest' }),
   promptMode: z.string(),
   largeModel: z.string(),
   modelVersions: z.object({ specific: z.string(), learnable: z.string().nullable() }),

@@ -1,2 +1,3 @@
 export * from './records.js';
 export * from './run-store.js';
+export * from './model-calibration.js';

@@ -1,4 +1,4 @@
-import type { DatasetRow, Manifest, RejectRecord, ResultRecord } from '@datashunt/contracts';
+import type { DatasetRow, DeltaSource, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
 
 type RowId = DatasetRow['id'];
 
@@ -42,7 +42,9 @@ export interface RunSnapshot {
   manifestKey: string;
   manifestBucket: string;
   manifestEtag: string;
-  manifest: Manifest;
+  manifest: RunManifest;
+  /** Where manifest.delta came from; absent in snapshots written before delta targets (a number from the manifest). */
+  deltaSource?: DeltaSource;
   input: { bucket: string; key: string };
   createdAt: string;
 }

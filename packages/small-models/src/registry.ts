@@ -49,7 +49,7 @@ export class ModelRegistry {
     }
     const extraFiles = args.extraFiles ?? {};
     for (const file of Object.keys(extraFiles)) {
-      if (!SAFE_NAME.test(file) || file === 'model.onnx' || file === 'model.json') throw new RegistryError(`extra file name "${file}" is not allowed`);
+      if (!SAFE_NAME.test(file) || ['model.onnx', 'model.json', 'calibration.json'].includes(file)) throw new RegistryError(`extra file name "${file}" is not allowed`);
     }
     const vocab = meta.featurizer.kind === 'vocab-tokens' ? extraFiles[meta.featurizer.vocabKey] : undefined;
     if (meta.featurizer.kind === 'vocab-tokens' && !vocab) throw new RegistryError(`the vocab-tokens featurizer needs its vocabulary "${meta.featurizer.vocabKey}" among the extra files`);

@@ -72,7 +72,7 @@ export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<Trai
       output: { name: PROBABILITIES_OUTPUT, kind: 'probabilities' },
       parentVersion: args.parentVersion ?? null,
       trainingDataDigest: digestRows(split.train),
-      validation: { rows: evaluation.rows, accuracy: evaluation.accuracy, ece: evaluation.ece, coverageAtDelta: delta.coverage },
+      validation: { rows: evaluation.rows, accuracy: evaluation.accuracy, ece: evaluation.ece, coverageAtDelta: delta.coverage, ...(delta.acceptedAccuracy === null ? {} : { accuracyAtDelta: delta.acceptedAccuracy }) },
       calibratedDelta: delta.delta,
     },
     promote: args.promote ?? true,

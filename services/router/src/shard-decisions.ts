@@ -1,5 +1,5 @@
 import { RunReportTally, shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
-import type { LlmCallResult, Manifest, ResultRecord } from '@datashunt/contracts';
+import type { LlmCallResult, ResultRecord, RunManifest } from '@datashunt/contracts';
 import type { ScoredRow, ShardPart } from '@datashunt/runs';
 
 const NO_TOKENS = Object.freeze({ input: 0, output: 0 });
@@ -9,7 +9,7 @@ export interface ModelVersions {
   learnableVersion: string | null;
 }
 
-export function decide(manifest: Manifest, scored: ScoredRow): ShuntDecision | undefined {
+export function decide(manifest: RunManifest, scored: ScoredRow): ShuntDecision | undefined {
   if ('reject' in scored) return undefined;
   const p2 = scored.p2 ?? undefined;
   switch (manifest.strategy) {
@@ -28,7 +28,7 @@ export function decide(manifest: Manifest, scored: ScoredRow): ShuntDecision | u
  * the small model, flagged.
  */
 export function buildPart(
-  manifest: Manifest,
+  manifest: RunManifest,
   scoredRows: ScoredRow[],
   versions: ModelVersions,
   largeAnswers: Map<number, LlmCallResult>,

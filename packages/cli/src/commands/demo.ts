@@ -9,6 +9,7 @@ import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson } from '@datashunt/storage';
 import { startLocalStack } from '../local-stack.js';
 import { formatReport } from '../report-format.js';
+import { smallAloneSummary } from '../small-alone.js';
 import { PIPELINE_SERVICES } from '../services.js';
 
 const USAGE = `usage: datashunt demo [--dataset spam|fine-foods] [--keep-running] [--data-dir DIR]
@@ -69,7 +70,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
         targetAccuracy: DEMO_TARGET_ACCURACY,
       });
       version = trained.meta.version;
-      console.log(`  validation accuracy ${(trained.evaluation.accuracy * 100).toFixed(2)}%, ECE ${trained.evaluation.ece.toFixed(4)}, calibrated delta ${trained.meta.calibratedDelta}`);
+      console.log(`  validation accuracy ${(trained.evaluation.accuracy * 100).toFixed(2)}%, ECE ${trained.evaluation.ece.toFixed(4)}`);
+      console.log(`  ${smallAloneSummary(trained.meta)}`);
     }
     const model = (await registry.get(task.modelName, version)).meta;
 

@@ -14,6 +14,8 @@ import {
 import { createS3Client, ensureBucket, getBytes } from '@datashunt/storage';
 import { readFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { smallAloneSummary } from '../small-alone.js';
+import { table } from '../text-table.js';
 import { CommandError, dispatch, UsageError, type Subcommand } from '../subcommands.js';
 
 const USAGE = `usage: datashunt model <command> [options]
@@ -22,7 +24,7 @@ const USAGE = `usage: datashunt model <command> [options]
            [--embedding-dim N] [--hidden 128,64] [--buckets N] [--max-tokens N] [--ngrams N]
            [--shape 28,28] [--scale X] [--target-accuracy X] [--no-promote]
   register --name N --onnx FILE --labels a,b --featurizer JSON|@FILE --output NAME --output-kind logits|probabilities
-           [--task T] [--role specific|learnable] [--parent VERSION] [--vocab FILE] [--calibrated-delta X] [--promote]
+           [--task T] [--role specific|learnable] [--parent VERSION] [--vocab FILE] [--calibrated-delta X (small model alone)] [--promote]
   list     [--name N] [--json]
   promote  --name N --role specific|learnable --version V
   eval     --name N (--version V | --role R, default specific) --data DATA [--json]
@@ -67,7 +69,8 @@ async function train(argv: string[]): Promise<number> {
     onEpoch: (s) => console.error(`epoch ${s.epoch}: train loss ${s.trainLoss.toFixed(4)}, validation loss ${s.validationLoss?.toFixed(4) ?? '-'}, accuracy ${s.validationAccuracy?.toFixed(4) ?? '-'} (${s.seconds.toFixed(2)} s)`),
   });
   console.error(`kept epoch ${trained.bestEpoch}; registered ${meta.name} ${meta.version} as ${meta.role}${o['no-promote'] ? '' : ' (promoted)'}`);
-  console.log(formatEvaluation(evaluation, `validation (${evaluation.rows} rows), calibrated delta ${meta.calibratedDelta}`));
+  console.log(formatEvaluation(evaluation, `validation (${evaluation.rows} rows)`));
+  console.log(smallAloneSummary(meta));
   return 0;
 }
 
@@ -117,7 +120,7 @@ async function list(argv: string[]): Promise<number> {
     meta.name, meta.version, meta.role, meta.family, meta.labels.length, meta.validation?.accuracy?.toFixed(4) ?? '-',
     meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', current.join(',') || '-',
   ]);
-  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'delta', 'parent', 'current'], rows));
+  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'current'], rows));
   return 0;
 }
 
@@ -166,12 +169,6 @@ function formatEvaluation(e: ClassifierEvaluation, title: string): string {
     '',
     table(['confidence', 'rows', 'mean conf.', 'accuracy'], bins),
   ].join('\n');
-}
-
-function table(header: string[], rows: Array<Array<string | number>>): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
-  const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c]!.length)));
-  return cells.map((r) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
 type S3Client = ReturnType<typeof createS3Client>;

@@ -52,6 +52,7 @@ export function finalizeRunHandler(runtime: Runtime) {
         runId,
         manifestKey: snapshot.manifestKey,
         manifest: snapshot.manifest,
+        ...(snapshot.deltaSource ? { deltaSource: snapshot.deltaSource } : {}),
         createdAt: snapshot.createdAt,
         finishedAt: new Date(),
         outcome: { failedShards, breaker: await breaker.tripped(runId) },

@@ -1,8 +1,9 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
-import { RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { ModelCalibrations, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getBytes, headObject, isNotFound, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
+import { resolveManifestDelta } from '../manifest-delta.js';
 import { manifestIdentity } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
 import { checkSmallModel } from '../model-check.js';
@@ -83,6 +84,8 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   if (!(await headObject(runtime.s3, input))) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
   }
+  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest);
+  if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
 
   const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
   const outputPrefix = manifest.output.prefix;
@@ -97,7 +100,8 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     manifestKey: object.key,
     manifestBucket: object.bucket,
     manifestEtag: object.etag,
-    manifest,
+    manifest: { ...manifest, delta: delta.delta },
+    deltaSource: delta.source,
     input,
     createdAt: new Date().toISOString(),
   };

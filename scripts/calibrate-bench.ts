@@ -1,0 +1,77 @@
+// Issue 7 (a) through the pipeline: on each benchmark data set, calibrate on validation (labelled), then
+// run test as small-only, large-only and DS+ with "delta": {"target": "max-accuracy"}.
+// `pnpm build && node_modules/.bin/tsx scripts/calibrate-bench.ts [--only spam,mnist-lt,fine-foods] [--out-dir .data/calibrate-bench]`
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXPERIMENT_NAMES, PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
+import { calibrate, choiceFor, formatCalibration, PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
+import { ReportSchema, type ManifestInput } from '@datashunt/contracts';
+import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
+import { getJson, putBytes, putJson, toJsonl } from '@datashunt/storage';
+
+const { values } = parseArgs({ options: { only: { type: 'string', default: EXPERIMENT_NAMES.join(',') }, 'out-dir': { type: 'string', default: '.data/calibrate-bench' } } });
+const outDir = resolve(values['out-dir']!);
+const plan: BenchPlan = { only: values.only!.split(',') as BenchPlan['only'], sweep: false, ablation: false, outDir, log: (l) => console.error(l) };
+const stackDir = join(outDir, 'stack');
+await rm(join(stackDir, 's3'), { recursive: true, force: true });
+const modelsDir = join(stackDir, 'reference-llm');
+const prepared = await prepareBench(plan, modelsDir);
+const stack: LocalStack = await startLocalStack({
+  dataDir: stackDir,
+  services: PIPELINE_SERVICES,
+  referenceModelsDir: modelsDir,
+  logLevel: 'warn',
+  env: { QUEUE_PREFIX: `calbench${randomBytes(3).toString('hex')}`, INGEST_HTTP_PORT: '0', SWEEP_EVERY_MS: '500' },
+});
+const { s3, bucket } = stack.runtime;
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+const lines: string[] = ['| data set | small only | large only | DS+ max-accuracy | delta (validation) | DS+ query share | DS+ - best of both |', '|---|---|---|---|---|---|---|'];
+try {
+  for (const { exp, data } of prepared) {
+    const nonce = randomBytes(3).toString('hex');
+    const name = `cal-${exp.name}-${nonce}`;
+    const trained = await trainAndRegister({ registry: new ModelRegistry(s3, bucket), name, task: exp.name, family: exp.family, labels: data.labels, train: data.specialistTrain, validation: data.validation, hyper: exp.specialistHyper });
+    const upload = async (split: string, rows: readonly BenchRow[]) => {
+      const key = `datasets/calbench/${nonce}/${exp.name}-${split}.jsonl`;
+      await putBytes(s3, { bucket, key }, toJsonl(rows.map((r) => ({ id: r.id, input: r.input, label: r.label }))));
+      return key;
+    };
+    const testKey = await upload('test', data.test);
+    const manifest = (over: Partial<ManifestInput>): ManifestInput => ({
+      task: { type: 'classification', labels: data.labels, instruction: exp.instruction, inputKind: exp.inputKind },
+      input: { uri: testKey },
+      smallModel: { name, version: trained.meta.version, useLearnable: false },
+      largeModel: { model: 'reference-generalist', pricing: { inputPer1M: PRICE_TABLE.inputPer1M, outputPer1M: PRICE_TABLE.outputPer1M }, rateLimitRpm: RATE_LIMIT_RPM },
+      delta: 1,
+      promptMode: 'soft+hard',
+      budgetUsd: 100,
+      shardSize: 1_000,
+      ...over,
+    });
+    const deps = { config: stack.config, runtime: stack.runtime, watcher: stack.watcher, log: (l: string) => console.error(`[${exp.name}] ${l}`) };
+    const sample = { source: `${exp.name} validation split`, rows: data.validation.map((r) => ({ id: r.id, input: r.input, label: r.label })), labelled: true, seed: null };
+    const { record, recordKey } = await calibrate(deps, manifest({}), sample, [{ target: 'max-accuracy' }]);
+    console.log(`\n## ${exp.name}\n${formatCalibration(record, 'max-accuracy', `s3://${bucket}/${recordKey}`)}\n`);
+    const run = async (tag: string, over: Partial<ManifestInput>) => {
+      const key = `${stack.config.MANIFEST_PREFIX}${name}-${tag}.json`;
+      await putJson(s3, { bucket, key }, manifest({ name: `${name}-${tag}`, ...over }));
+      const outcome = await stack.watcher.wait(key, 60 * 60_000);
+      if (outcome.status !== 'finished') throw new Error(`${exp.name} ${tag}: ${outcome.message}`);
+      const report = ReportSchema.parse(await getJson(s3, { bucket, key: outcome.reportKey }));
+      console.error(`[${exp.name}] test ${tag}: accuracy ${pct(report.accuracy?.overall.accuracy)}, query share ${pct(report.queryProportion)}, delta ${report.delta} (${JSON.stringify(report.deltaSource)})`);
+      return report;
+    };
+    const small = await run('small-only', { strategy: 'small-only' });
+    const large = await run('large-only', { strategy: 'large-only', promptMode: 'plain' });
+    const shunt = await run('ds-max-accuracy', { delta: { target: 'max-accuracy' } });
+    const acc = (r: typeof small) => r.accuracy!.overall.accuracy!;
+    const best = Math.max(acc(small), acc(large));
+    const chosen = choiceFor(record, 'max-accuracy').choice;
+    lines.push(`| ${exp.name} (${data.test.length} test rows) | ${pct(acc(small))} | ${pct(acc(large))} | ${pct(acc(shunt))} | ${chosen.feasible ? chosen.point.delta : '-'} | ${pct(shunt.queryProportion)} | ${((acc(shunt) - best) * 100).toFixed(2)} pt |`);
+  }
+} finally {
+  await stack.close();
+}
+console.log(lines.join('\n'));

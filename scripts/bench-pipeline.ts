@@ -115,11 +115,11 @@ async function throughPipeline(file: string, n: number) {
   const watcher = new RunWatcher(config);
   await watcher.ready();
   // Upload the dataset as a stream (multipart), as a user's tooling would.
-  await new Upload({ client: runtime.s3, params: { Bucket: runtime.bucket, Key: `bench/rows-${n}.jsonl`, Body: createReadStream(file) } }).done();
+  await new Upload({ client: runtime.s3, params: { Bucket: runtime.bucket, Key: `datasets/bench/rows-${n}.jsonl`, Body: createReadStream(file) } }).done();
   const manifest: ManifestInput = {
     name: `bench-${n}`,
     task: { type: 'classification', labels: ['great', 'other'], instruction: 'Is this review great (5 stars) or other?' },
-    input: { uri: `bench/rows-${n}.jsonl` },
+    input: { uri: `datasets/bench/rows-${n}.jsonl` },
     smallModel: { name: 'bench-text' },
     largeModel: { model: 'unused', pricing: { inputPer1M: 1, outputPer1M: 1 }, rateLimitRpm: 60 },
     // Every row is easy: a two-class maximum is never below 0.5.

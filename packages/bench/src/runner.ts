@@ -107,7 +107,8 @@ export async function runExperiment(stack: BenchStack, exp: Experiment, data: Ex
   const version = trained.meta.version;
   const scorer = await Scorer.load(registry, modelName, version, { executionProviders: ['cpu'] });
 
-  const prefix = `bench/${nonce}/${exp.name}`;
+  // Under datasets/, the default readable scope for manifests.
+  const prefix = `datasets/bench/${nonce}/${exp.name}`;
   const upload = async (split: string, rows: readonly BenchRow[], withLabels: boolean) => {
     const key = `${prefix}/${split}.jsonl`;
     await putBytes(s3, { bucket, key }, toJsonl(rows.map((r) => (withLabels ? { id: r.id, input: r.input, label: r.label } : { id: r.id, input: r.input }))));

@@ -47,6 +47,14 @@ export const ConfigSchema = z.object({
   /** Grace period for in-flight jobs on SIGTERM; keep the pod's terminationGracePeriodSeconds above it. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // line reading, rejects and Redis checks
+  /**
+   * Whether a reject carries the start of its line (`excerpt`). Off by default: an input can be any
+   * object a manifest names, and rejects must not copy its contents into run outputs.
+   */
+  REJECT_EXCERPTS: bool.default(false),
+  /** At start-up, warn when Redis has AOF off or evicts keys (CONFIG GET); off where CONFIG is not wanted at all. */
+  REDIS_CHECK_SETTINGS: bool.default(true),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,7 +2,19 @@ import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
 import { RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { getBytes, headObject, isNotFound, parseObjectUri, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
+import {
+  detectCompressedOrBinary,
+  getBytes,
+  getFirstBytes,
+  headObject,
+  isNotFound,
+  parseObjectUri,
+  putBytes,
+  putJson,
+  readLines,
+  SNIFF_BYTES,
+  toJsonl,
+} from '@datashunt/storage';
 import { manifestIdentity } from '../manifest-enqueue.js';
 import { checkManifest } from '../manifest-validation.js';
 import { checkRow } from '../row-validation.js';
@@ -73,8 +85,14 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
   const manifest = check.manifest;
   const input = parseObjectUri(manifest.input.uri, runtime.bucket);
-  if (!(await headObject(runtime.s3, input))) {
+  const inputHead = await headObject(runtime.s3, input);
+  if (!inputHead) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
+  }
+  // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
+  const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
+  if (notText) {
+    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
   }
 
   const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
@@ -102,9 +120,11 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     shardRows = [];
     shardRejects = [];
   };
+  const rowCheck = { excerpts: runtime.config.REJECT_EXCERPTS };
+  // Every physical line, blank ones included, ends as a row or a reject under its own line number.
   for await (const { line, text } of readLines(runtime.s3, input)) {
     while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const rejected = checkRow(line, text, manifest.task);
+    const rejected = checkRow(line, text, manifest.task, rowCheck);
     if (rejected) {
       shardRejects.push(rejected.reject);
       rejects += 1;

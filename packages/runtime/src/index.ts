@@ -8,3 +8,5 @@ export * from './runtime.js';
 export * from './worker-host.js';
 export * from './main.js';
 export * from './run-events.js';
+export * from './redis-outages.js';
+export * from './redis-settings.js';

@@ -37,6 +37,7 @@ export function redisTarget(url: string): string {
  */
 export class RedisOutageLog {
   private downSince: number | undefined;
+  private readonly clients = new Set<Redis>();
 
   constructor(
     private readonly logger: Logger,
@@ -48,10 +49,12 @@ export class RedisOutageLog {
     return this.downSince !== undefined;
   }
 
-  /** An ioredis client: its errors may start an outage; its 'ready' (it reconnected) ends one. */
+  /** An ioredis client: its errors may start an outage; the outage ends when every watched client is ready again. */
   watchClient(client: Redis, what: string): void {
+    this.clients.add(client);
     client.on('error', (error: Error) => this.onError(error, what));
-    client.on('ready', () => this.onReady());
+    client.on('ready', () => [...this.clients].every((c) => c.status === 'ready') && this.onReady());
+    client.on('end', () => this.clients.delete(client));
   }
 
   /** A BullMQ object: it forwards its connections' errors; its own clients' 'ready' is not exposed. */

@@ -18,8 +18,18 @@ describe('detectCompressedOrBinary', () => {
     expect(detectCompressedOrBinary(Buffer.from(bytes))).toContain(`input is ${what}`);
   });
 
-  it('calls content with a NUL byte binary', () => {
-    expect(detectCompressedOrBinary(Buffer.from('{"id":1}\n\u0000\u0001garbage'))).toBe('input is binary, not UTF-8 JSONL text (a NUL byte at offset 9)');
+  it('calls bytes that are not UTF-8, or mostly NUL, binary', () => {
+    expect(detectCompressedOrBinary(Buffer.from([0x7b, 0x22, 0x69, 0x64, 0x22, 0x3a, 0xff, 0xfe, 0x00, 0x93, 0x0a]))).toBe(
+      'input is binary, not UTF-8 JSONL text (its first 11 bytes are not valid UTF-8)',
+    );
+    expect(detectCompressedOrBinary(Buffer.from('{"id":1}', 'utf16le'))).toBe('input is binary, not UTF-8 JSONL text (8 of its first 16 bytes are NUL)');
+  });
+
+  it('leaves a stray control character in a text line to that line, and a character cut at the end of the sniffed bytes', () => {
+    expect(detectCompressedOrBinary(Buffer.from('not json\n{"id":1}\n\u0000\u0001binary\n'))).toBeUndefined();
+    const text = Buffer.from(`{"input":"${'é'.repeat(300)}"}`);
+    expect(detectCompressedOrBinary(text.subarray(0, 512))).toBeUndefined();
+    expect(detectCompressedOrBinary(text.subarray(0, 511))).toBeUndefined();
   });
 
   it('lets JSONL text through, with a BOM, CRLF, non-ASCII text or nothing at all', () => {

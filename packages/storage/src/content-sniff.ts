@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** How many leading bytes `detectCompressedOrBinary` looks at; fetch at least this many. */
 export const SNIFF_BYTES = 512;
 
@@ -16,14 +18,24 @@ const MAGIC: Array<{ bytes: number[]; what: string }> = [
 
 /**
  * Says why input that should be UTF-8 JSONL is not, from its first bytes: a known compressed or
- * columnar format by magic number, or binary content (a NUL byte, which JSONL text never holds). Such
- * input would otherwise become one garbage reject per "line"; undefined when it looks like text.
+ * columnar format by magic number, or binary content: bytes that are not UTF-8, or many NULs (UTF-16
+ * without a BOM, padded formats). A stray control character in an otherwise textual line is left to
+ * become that line's reject. Such input would otherwise become one garbage reject per "line";
+ * undefined when it looks like text.
  */
 export function detectCompressedOrBinary(firstBytes: Buffer): string | undefined {
   const magic = MAGIC.find(({ bytes }) => bytes.length <= firstBytes.length && bytes.every((b, i) => firstBytes[i] === b));
   const hex = [...firstBytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   if (magic) return `input is ${magic.what} (starts with bytes ${hex}), not UTF-8 JSONL text: store it uncompressed`;
-  const nul = firstBytes.subarray(0, SNIFF_BYTES).indexOf(0);
-  if (nul !== -1) return `input is binary, not UTF-8 JSONL text (a NUL byte at offset ${nul})`;
+  const head = firstBytes.subarray(0, SNIFF_BYTES);
+  if (!isUtf8Prefix(head)) return `input is binary, not UTF-8 JSONL text (its first ${head.length} bytes are not valid UTF-8)`;
+  const nuls = head.reduce((n, b) => n + (b === 0 ? 1 : 0), 0);
+  if (nuls > head.length / 10) return `input is binary, not UTF-8 JSONL text (${nuls} of its first ${head.length} bytes are NUL)`;
   return undefined;
+}
+
+/** Valid UTF-8 up to a character that the cut at the end of the prefix may have split (at most 3 bytes). */
+function isUtf8Prefix(bytes: Buffer): boolean {
+  for (let cut = 0; cut <= Math.min(3, bytes.length); cut += 1) if (isUtf8(bytes.subarray(0, bytes.length - cut))) return true;
+  return false;
 }

@@ -1,4 +1,4 @@
-import { ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
+import { manifestErrorKey, ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
@@ -24,10 +24,10 @@ describe('pipeline end to end', () => {
       JSON.stringify({ id: 'pixels-for-text', input: [1, 2, 3] }),
       JSON.stringify(['not', 'an', 'object']),
     ];
-    // Bad rows at the start, middle and end; blank lines are not rows.
+    // Bad rows at the start, middle and end, and a blank line: each is a reject.
     const lines = [bad[0], ...test.slice(0, 200).map((r) => JSON.stringify(r)), bad[1], bad[2], '', ...test.slice(200).map((r) => JSON.stringify(r)), bad[3], bad[4]];
     await stack.put('datasets/spam-seeded.jsonl', lines.join('\n') + '\n');
-    const rowLines = lines.map((text, i) => ({ text, line: i + 1 })).filter((l) => l.text!.trim() !== '');
+    const rowLines = lines.map((text, i) => ({ text, line: i + 1 }));
 
     await stack.dropManifest('manifests/seeded.json', spamManifest('datasets/spam-seeded.jsonl'));
     const outcome = await stack.watcher.wait('manifests/seeded.json', 150_000);
@@ -43,17 +43,19 @@ describe('pipeline end to end', () => {
     const seen = [...results.map((r) => r.line), ...rejects.map((r) => r.line)].sort((a, b) => a - b);
     expect(seen).toEqual(rowLines.map((l) => l.line));
     expect(rejects.map((r) => r.reason)).toEqual([
-      'not valid JSON',
-      expect.stringContaining('input:'),
-      'label "eggs" is not one of the task\'s labels',
-      'input must be a string for a text task',
-      expect.stringContaining('(row)'),
+      expect.stringMatching(/^line 1: not valid JSON/),
+      expect.stringMatching(/^line 202: input:/),
+      'line 203: label is not one of the task\'s labels (ham, spam)',
+      'line 204: blank line',
+      'line 425: input must be a string for a text task',
+      expect.stringMatching(/^line 426: \(row\)/),
     ]);
+    expect(rejects.filter((r) => r.excerpt !== undefined)).toEqual([]);
     expect(results).toHaveLength(test.length);
     expect(results.map((r) => r.id)).toEqual(test.map((r) => r.id));
 
     expect(report.rows).toBe(rowLines.length);
-    expect(report.rejects).toBe(5);
+    expect(report.rejects).toBe(6);
     const bySource = report.bySource;
     expect(bySource.small + bySource.learnable + bySource.large + bySource.fallback).toBe(test.length);
     expect(bySource.small).toBeGreaterThan(0);
@@ -108,7 +110,9 @@ describe('pipeline end to end', () => {
     await stack.dropManifest('manifests/bad-delta.json', { ...spamManifest('datasets/spam-small.jsonl'), delta: 7, task: { type: 'classification', labels: ['ham'] } });
     const outcome = await stack.watcher.wait('manifests/bad-delta.json', 60_000);
     expect(outcome.status).toBe('invalid');
-    const error = await getJson<{ issues: Array<{ path: string; message: string }> }>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: 'runs/bad-delta/error.json' });
+    if (outcome.status !== 'invalid') return;
+    expect(outcome.errorKey).toBe(manifestErrorKey('runs/', 'manifests/bad-delta.json'));
+    const error = await getJson<{ issues: Array<{ path: string; message: string }> }>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: outcome.errorKey });
     expect(error.issues.map((i) => i.path).sort()).toEqual(['delta', 'task.instruction', 'task.labels']);
   });
 });

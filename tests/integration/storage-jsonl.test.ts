@@ -23,10 +23,10 @@ describe('JSONL over the embedded S3 server', () => {
     for (const r of records) await writer.write(r);
     await writer.close();
     expect(await readAllJsonl(s3, { bucket: 'ds-test', key: 'x.jsonl' })).toEqual(records);
-    await putBytes(s3, { bucket: 'ds-test', key: 'y.jsonl' }, 'a\n\n b\r\nc');
+    await putBytes(s3, { bucket: 'ds-test', key: 'y.jsonl' }, '\uFEFFa\n\n b\r\nc\rd');
     const lines = [];
     for await (const l of readLines(s3, { bucket: 'ds-test', key: 'y.jsonl' })) lines.push(l);
-    expect(lines).toEqual([{ line: 1, text: 'a' }, { line: 3, text: ' b' }, { line: 4, text: 'c' }]);
-    expect((await getBytes(s3, { bucket: 'ds-test', key: 'y.jsonl' })).toString()).toBe('a\n\n b\r\nc');
+    expect(lines).toEqual([{ line: 1, text: 'a' }, { line: 2, text: '' }, { line: 3, text: ' b' }, { line: 4, text: 'c\rd' }]);
+    expect((await getBytes(s3, { bucket: 'ds-test', key: 'y.jsonl' })).toString()).toBe('\uFEFFa\n\n b\r\nc\rd');
   });
 });

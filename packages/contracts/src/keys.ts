@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** The S3 layout of a run and of the model registry, in one place so every service agrees. */
 export function runKeys(prefix: string, runId: string) {
   const root = `${prefix.replace(/\/*$/, '/')}${runId}/`;
@@ -21,8 +23,14 @@ export function runKeys(prefix: string, runId: string) {
   };
 }
 
+/**
+ * Where a refused manifest's error goes. The cleaned name keeps it readable; the hash of the full key
+ * keeps two manifests whose names clean to the same string (`a b.json`, `a_b.json`, or one name in
+ * two folders) from sharing one.
+ */
 export function manifestErrorKey(prefix: string, manifestKey: string): string {
-  return `${prefix.replace(/\/*$/, '/')}${manifestBaseName(manifestKey)}/error.json`;
+  const hash = createHash('sha256').update(manifestKey).digest('hex').slice(0, 8);
+  return `${prefix.replace(/\/*$/, '/')}${manifestBaseName(manifestKey)}-${hash}/error.json`;
 }
 
 export function manifestBaseName(manifestKey: string): string {

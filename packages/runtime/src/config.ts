@@ -100,6 +100,14 @@ export const ConfigSchema = z.object({
   WEBHOOK_AUTH: z.enum(['secret', 'none']).default('secret'),
   WEBHOOK_SECRET: z.string().min(1).optional(),
   WEBHOOK_SECRET_FILE: z.string().min(1).optional(),
+  // line reading, rejects and Redis checks
+  /**
+   * Whether a reject carries the start of its line (`excerpt`). Off by default: an input can be any
+   * object a manifest names, and rejects must not copy its contents into run outputs.
+   */
+  REJECT_EXCERPTS: bool.default(false),
+  /** At start-up, warn when Redis has AOF off or evicts keys (CONFIG GET); off where CONFIG is not wanted at all. */
+  REDIS_CHECK_SETTINGS: bool.default(true),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;

@@ -12,3 +12,5 @@ export * from './worker-host.js';
 export * from './main.js';
 export * from './run-events.js';
 export * from './operator-policy.js';
+export * from './redis-outages.js';
+export * from './redis-settings.js';

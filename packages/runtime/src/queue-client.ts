@@ -1,6 +1,7 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { attemptsToRideOut, catalog, parsePayload, queueNames, type CatalogJobOptions, type JobName, type JobPayload, type QueueName } from '@datashunt/contracts';
+import type { ErrorEmitter } from './redis-outages.js';
 
 /** A job ready to enqueue: its catalog name, a checked payload and options over the catalog's defaults. */
 export interface CatalogJob<N extends JobName = JobName> {
@@ -17,9 +18,11 @@ export class QueueClient {
   private readonly queues = new Map<QueueName, Queue>();
   private flowProducer?: FlowProducer;
 
+  /** `watch` gets every Queue and FlowProducer as it is made, to listen to its errors (see RedisOutageLog). */
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    private readonly watch: (emitter: ErrorEmitter, what: string) => void,
     /** How long a job that rides out outages keeps being retried (see attemptsToRideOut). */
     private readonly outageWindowMs = 0,
   ) {}
@@ -28,6 +31,7 @@ export class QueueClient {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      this.watch(queue, `queue ${name}`);
       this.queues.set(name, queue);
     }
     return queue;
@@ -71,7 +75,10 @@ export class QueueClient {
   }
 
   async addFlow(flow: FlowJob) {
-    this.flowProducer ??= new FlowProducer({ connection: this.connection, prefix: this.prefix });
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.connection, prefix: this.prefix });
+      this.watch(this.flowProducer, 'flow producer');
+    }
     return this.flowProducer.add(flow);
   }
 

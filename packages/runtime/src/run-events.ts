@@ -1,5 +1,7 @@
 import { QueueEvents } from 'bullmq';
 import type { Config } from './config.js';
+import { createLogger } from './logger.js';
+import { RedisOutageLog, redisTarget } from './redis-outages.js';
 
 export type RunOutcome =
   | { status: 'finished'; runId: string; reportKey: string }
@@ -18,10 +20,13 @@ export class RunWatcher {
   private readonly invalid = new Map<string, { errorKey: string; message: string }>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(config: Config) {
+  /** Pass the runtime's `redisOutages` where there is one, so an outage is logged once for the process. */
+  constructor(config: Config, outages = new RedisOutageLog(createLogger({ level: config.LOG_LEVEL, service: 'run-watcher' }), redisTarget(config.REDIS_URL))) {
     const opts = { connection: { url: config.REDIS_URL, maxRetriesPerRequest: null }, prefix: config.QUEUE_PREFIX };
     this.ingest = new QueueEvents('ingest', opts);
     this.finalize = new QueueEvents('finalize', opts);
+    outages.watch(this.ingest, 'queue events ingest');
+    outages.watch(this.finalize, 'queue events finalize');
     this.ingest.on('completed', ({ returnvalue }) => {
       const value = parse(returnvalue);
       if (value?.status === 'invalid') this.invalid.set(value.manifestKey, { errorKey: value.errorKey, message: value.message });

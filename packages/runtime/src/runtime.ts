@@ -6,6 +6,7 @@ import { createRedis, waitReady } from './connections.js';
 import { createLogger, type Logger } from './logger.js';
 import { JobMetrics } from './metrics.js';
 import { QueueClient } from './queue-client.js';
+import { RedisOutageLog, redisTarget } from './redis-outages.js';
 
 /** The shared I/O of a process: one of each client, built once from the parsed config. */
 export interface Runtime {
@@ -17,17 +18,22 @@ export interface Runtime {
   redis: Redis;
   queues: QueueClient;
   metrics: JobMetrics;
+  /** Every Redis client and BullMQ object of the process reports its connection errors here. */
+  redisOutages: RedisOutageLog;
   close(): Promise<void>;
 }
 
 export async function createRuntime(config: Config, service: string, logger?: Logger): Promise<Runtime> {
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service });
+  const redisOutages = new RedisOutageLog(log, redisTarget(config.REDIS_URL));
   const redis = createRedis(config.REDIS_URL, 'worker');
+  redisOutages.watchClient(redis, 'redis client');
   const producer = createRedis(config.REDIS_URL, 'producer');
+  redisOutages.watchClient(producer, 'redis producer client');
   await Promise.all([waitReady(redis), waitReady(producer)]);
   const s3 = createS3Client(s3OptionsOf(config));
   await ensureBucket(s3, config.S3_BUCKET);
-  const queues = new QueueClient(producer, config.QUEUE_PREFIX, config.OUTAGE_RETRY_WINDOW_MS);
+  const queues = new QueueClient(producer, config.QUEUE_PREFIX, (emitter, what) => redisOutages.watch(emitter, what), config.OUTAGE_RETRY_WINDOW_MS);
   return {
     config,
     logger: log,
@@ -36,6 +42,7 @@ export async function createRuntime(config: Config, service: string, logger?: Lo
     redis,
     queues,
     metrics: new JobMetrics(),
+    redisOutages,
     async close() {
       await queues.close();
       redis.disconnect();

@@ -1,7 +1,8 @@
-import { DelayedError, RateLimitError, WaitingChildrenError, Worker, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import type { QueueName } from '@datashunt/contracts';
 import { parsePayload, type JobName } from '@datashunt/contracts';
 import { buildHandlerRegistry, type AnyJobHandler } from './handlers.js';
+import { warnAboutRedisSettings } from './redis-settings.js';
 import type { Runtime } from './runtime.js';
 
 export interface ServedQueue {
@@ -61,9 +62,30 @@ export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: 
         stalledInterval: runtime.config.STALLED_CHECK_MS,
       },
     );
-    worker.on('error', (error) => runtime.logger.error({ queue, err: error.message }, 'worker error'));
+    runtime.redisOutages.watch(worker, `worker ${queue}`);
+    worker.on('stalled', (jobId) => void logStall(runtime, queueHandle, jobId, lockDurationMs ?? runtime.config.JOB_LOCK_MS));
     return worker;
   });
+}
+
+/** BullMQ's default maxStalledCount: a job may stall once and run again; stalling more fails it. */
+const MAX_STALLED = 1;
+
+/**
+ * One line per stalled job, from the worker whose stalled check found it (the move is atomic, so
+ * only one does): which job, why, and whether it runs again or fails.
+ */
+async function logStall(runtime: Runtime, queue: Queue, jobId: string, lockMs: number): Promise<void> {
+  const job = await queue.getJob(jobId).catch(() => undefined);
+  const stalls = job?.stalledCounter ?? 1;
+  const next =
+    stalls > MAX_STALLED
+      ? `it stalled ${stalls} times, more than the ${MAX_STALLED} allowed, so it fails instead of running again`
+      : 'it is back in the waiting list and runs again';
+  runtime.logger.warn(
+    { queue: queue.name, jobId, job: job?.name, stalls },
+    `job ${jobId}${job ? ` (${job.name})` : ''} on queue ${queue.name} stalled: its worker stopped renewing its ${lockMs} ms lock (crashed or blocked); ${next}`,
+  );
 }
 
 /** Closes workers letting in-flight jobs finish, but never longer than the grace period. */
@@ -90,6 +112,7 @@ export interface RunningServices {
 
 /** Hosts one or several services in this process (one per pod in production, all of them in the demo). */
 export async function runServices(runtime: Runtime, modules: ServiceModule[]): Promise<RunningServices> {
+  if (runtime.config.REDIS_CHECK_SETTINGS) await warnAboutRedisSettings(runtime.redis, runtime.redisOutages.target, runtime.logger);
   const workers = startWorkers(
     runtime,
     modules.flatMap((m) => m.queues),

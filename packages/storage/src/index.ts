@@ -2,3 +2,5 @@ export * from './s3-client.js';
 export * from './objects.js';
 export * from './jsonl.js';
 export * from './local-s3.js';
+export * from './lines.js';
+export * from './content-sniff.js';

@@ -1,24 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough } from 'node:stream';
-import { createInterface } from 'node:readline';
 import { getStream, type ObjectRef } from './objects.js';
+import { splitLines, type PhysicalLine } from './lines.js';
 
-export interface JsonlLine {
-  /** 1-based line number in the object. */
-  line: number;
-  text: string;
-}
-
-/** Streams an object's lines without holding the object in memory; blank lines are skipped. */
-export async function* readLines(s3: S3Client, ref: ObjectRef): AsyncGenerator<JsonlLine> {
-  const body = await getStream(s3, ref);
-  const lines = createInterface({ input: body, crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() !== '') yield { line, text };
-  }
+/**
+ * Streams every physical line of an object (blank ones included) without holding the object in
+ * memory: for user input, where each line must end as a result or a reject with its own number.
+ */
+export async function* readLines(s3: S3Client, ref: ObjectRef): AsyncGenerator<PhysicalLine> {
+  yield* splitLines(await getStream(s3, ref));
 }
 
 /** Streams parsed JSON records of an object that this system wrote itself (so every line is valid). */

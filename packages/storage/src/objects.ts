@@ -47,6 +47,13 @@ export async function getBytes(s3: S3Client, ref: ObjectRef): Promise<Buffer> {
   return Buffer.from(await out.Body.transformToByteArray());
 }
 
+/** The first `count` bytes of an object (fewer when it is shorter), with one ranged request. */
+export async function getFirstBytes(s3: S3Client, ref: ObjectRef, count: number): Promise<Buffer> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${count - 1}` }));
+  if (!out.Body) return Buffer.alloc(0);
+  return Buffer.from(await out.Body.transformToByteArray()).subarray(0, count);
+}
+
 export async function getJson<T = unknown>(s3: S3Client, ref: ObjectRef): Promise<T> {
   return JSON.parse((await getBytes(s3, ref)).toString('utf8')) as T;
 }

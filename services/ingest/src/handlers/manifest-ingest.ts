@@ -2,7 +2,18 @@ import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
 import { ModelCalibrations, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { getBytes, headObject, isNotFound, putJson, readLines, toJsonl, putBytes } from '@datashunt/storage';
+import {
+  detectCompressedOrBinary,
+  getBytes,
+  getFirstBytes,
+  headObject,
+  isNotFound,
+  putBytes,
+  putJson,
+  readLines,
+  SNIFF_BYTES,
+  toJsonl,
+} from '@datashunt/storage';
 import { resolveManifestDelta } from '../manifest-delta.js';
 import { manifestIdentity } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
@@ -81,8 +92,14 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
   // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
   const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
-  if (!(await headObject(runtime.s3, input))) {
+  const inputHead = await headObject(runtime.s3, input);
+  if (!inputHead) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
+  }
+  // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
+  const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
+  if (notText) {
+    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
   }
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
@@ -119,9 +136,11 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     shardRows = [];
     shardRejects = [];
   };
+  const rowCheck = { excerpts: runtime.config.REJECT_EXCERPTS };
+  // Every physical line, blank ones included, ends as a row or a reject under its own line number.
   for await (const { line, text } of readLines(runtime.s3, input)) {
     while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const rejected = checkRow(line, text, manifest.task);
+    const rejected = checkRow(line, text, manifest.task, rowCheck);
     if (rejected) {
       shardRejects.push(rejected.reject);
       rejects += 1;

@@ -61,8 +61,8 @@ const env: Record<string, string | undefined> = {
 
 // The task: fine-foods reviews (easy path) or SpamAssassin e-mails (hard path), with its small model trained here once.
 const task = hard
-  ? { dataset: 'spam', model: 'bench-spam', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam or ham (legitimate)?', epochs: 4 }
-  : { dataset: 'fine-foods', model: 'bench-text', labels: ['great', 'other'], instruction: 'Is this review great (5 stars) or other?', epochs: 3 };
+  ? { dataset: 'spam' as const, model: 'bench-spam', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam or ham (legitimate)?', epochs: 4 }
+  : { dataset: 'fine-foods' as const, model: 'bench-text', labels: ['great', 'other'], instruction: 'Is this review great (5 stars) or other?', epochs: 3 };
 await buildDataset(task.dataset);
 const paths = datasetPaths(task.dataset);
 const rowsOf = (path: string) => readJsonlFileAll<{ id: string; input: string; label: string }>(path);

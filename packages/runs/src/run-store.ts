@@ -11,8 +11,9 @@ import type { HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, Val
  */
 export class RunStore {
   private readonly snapshots = new PromiseCache<RunSnapshot>(256);
-  // A few shards' hard rows: concurrent calls of one process mostly come from the same shards.
-  private readonly hardRowShards = new PromiseCache<Map<number, HardRow>>(4);
+  // Two shards of hard rows: concurrent calls of one process mostly come from the same shards, and
+  // long texts make each one large (measured in docs/benchmarks.md, "Hard path").
+  private readonly hardRowShards = new PromiseCache<Map<number, HardRow>>(2);
 
   constructor(
     readonly s3: S3Client,

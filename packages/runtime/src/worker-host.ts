@@ -88,11 +88,15 @@ async function logStall(runtime: Runtime, queue: Queue, jobId: string, lockMs: n
   );
 }
 
-/** Closes workers letting in-flight jobs finish, but never longer than the grace period. */
-export async function closeWorkers(workers: Worker[], timeoutMs: number): Promise<void> {
-  const graceful = Promise.all(workers.map((w) => w.close()));
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, timeoutMs, 'timeout').unref());
-  if ((await Promise.race([graceful, timer])) === 'timeout') await Promise.all(workers.map((w) => w.close(true)));
+/**
+ * Closes workers letting in-flight jobs finish, but never longer than the grace period. A job still
+ * running then is left to its lock: BullMQ's forced close waits for the same job, so it is not awaited,
+ * and the process exits; another worker takes the job over once the lock expires.
+ */
+export async function closeWorkers(workers: Worker[], timeoutMs: number): Promise<'drained' | 'timed-out'> {
+  const graceful = Promise.all(workers.map((w) => w.close())).then(() => 'drained' as const);
+  const timer = new Promise<'timed-out'>((resolve) => setTimeout(resolve, timeoutMs, 'timed-out').unref());
+  return Promise.race([graceful, timer]);
 }
 
 /** A deployable unit: the queues it serves with their handlers, and any server it runs beside them. */
@@ -124,7 +128,9 @@ export async function runServices(runtime: Runtime, modules: ServiceModule[]): P
     modules,
     workers,
     async stop() {
-      await closeWorkers(workers, runtime.config.SHUTDOWN_TIMEOUT_MS);
+      if ((await closeWorkers(workers, runtime.config.SHUTDOWN_TIMEOUT_MS)) === 'timed-out') {
+        runtime.logger.warn({ timeoutMs: runtime.config.SHUTDOWN_TIMEOUT_MS }, 'jobs still running at the end of the grace period are left to their locks; another worker takes them over');
+      }
       for (const m of modules) await m.stop?.();
     },
   };

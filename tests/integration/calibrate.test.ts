@@ -35,8 +35,8 @@ describe('calibrate', () => {
     const refused = async (name: string, over: Parameters<typeof spamManifest>[1]) => {
       await stack.dropManifest(`manifests/${name}.json`, spamManifest('datasets/calibrated-run.jsonl', { name, ...over }));
       const outcome = await stack.watcher.wait(`manifests/${name}.json`, 60_000);
-      expect(outcome.status).toBe('invalid');
-      return ManifestErrorSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: `runs/${name}/error.json` }));
+      if (outcome.status !== 'invalid') throw new Error(`expected a refusal: ${JSON.stringify(outcome)}`);
+      return ManifestErrorSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: outcome.errorKey }));
     };
     const uncalibrated = await refused('uncalibrated', { delta: { target: 'match-large' } });
     expect(uncalibrated.issues).toEqual([{ path: 'delta', message: expect.stringContaining('has no calibration record: run `datashunt calibrate` first') }]);

@@ -84,6 +84,16 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   });
   const { s3, bucket } = stack.runtime;
   const ingest = stack.services.modules.find((m) => m.name === 'ingest') as unknown as { port(): number };
+  /** Announces an object as S3 would, through ingest's notification endpoint with the webhook secret. */
+  const announce = async (key: string) => {
+    const head = await headObject(s3, { bucket, key });
+    const res = await fetch(`http://127.0.0.1:${ingest.port()}/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.config.WEBHOOK_SECRET}` },
+      body: JSON.stringify({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, eTag: head!.etag } } }] }),
+    });
+    if (res.status !== 202) throw new Error(`notification refused: ${res.status} ${await res.text()}`);
+  };
   return {
     ...stack,
     dir,
@@ -92,17 +102,9 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     ingestPort: () => ingest.port(),
     async dropManifest(key, manifest) {
       await putJson(s3, { bucket, key }, manifest);
-      await this.announce(key);
+      await announce(key);
     },
-    async announce(key) {
-      const head = await headObject(s3, { bucket, key });
-      const res = await fetch(`http://127.0.0.1:${ingest.port()}/notifications`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.config.WEBHOOK_SECRET}` },
-        body: JSON.stringify({ Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key, eTag: head!.etag } } }] }),
-      });
-      if (res.status !== 202) throw new Error(`notification refused: ${res.status} ${await res.text()}`);
-    },
+    announce,
     async stopS3() {
       await s3Server.close();
     },

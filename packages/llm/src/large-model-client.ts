@@ -122,11 +122,12 @@ export class LargeModelClient {
       await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
       throw mapped;
     }
-    // Kept before anything else can fail: a paid answer is never asked for twice.
+    // Cached and metered before anything else can fail: a paid answer is never asked for twice, and
+    // always counted. Should the answer log's write fail (an S3 outage), the retry finds the cache.
     await this.cache.set(hash, completion);
-    await request.answerLog?.put(hash, completion);
     const paidUsd = costUsd(completion.tokens, spec.pricing);
     await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
+    await request.answerLog?.put(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }
 

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, ConfigSchema, loadConfig } from './config.js';
 import { endpointApiKey } from './operator-policy.js';
 
 describe('loadConfig', () => {
@@ -71,5 +71,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ LLM_ENDPOINTS_FILE: '/nonexistent/endpoints.json' })).toThrow(/LLM_ENDPOINTS_FILE.*ENOENT/);
     expect(() => loadConfig({ INPUT_SCOPES: 'datashunt/../x' })).toThrow(/INPUT_SCOPES/);
     expect(() => loadConfig({ OUTPUT_PREFIXES: 'models/' })).toThrow(/OUTPUT_PREFIXES.*overlaps/);
+  });
+
+  it('is listed whole in .env.example, and that file parses with its defaults', () => {
+    const example = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');
+    const listed = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z0-9_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(ConfigSchema.shape).filter((key) => !(key in listed))).toEqual([]);
+    expect(Object.keys(listed).filter((key) => !(key in ConfigSchema.shape))).toEqual([]);
+    expect(loadConfig({ ...listed, DASHBOARD_PASSWORD: 'x' }).LLM_TIMEOUT_RETRIES).toBe(1);
   });
 });

@@ -1,8 +1,7 @@
 import { ManifestErrorSchema } from '@datashunt/contracts';
 import { getJson, putBytes } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
 import { badManifests, validManifest } from '../support/bad-manifests';
-import { spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
+import { startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 /**
  * Every manifest of the catalogue ends, within one ingest attempt, with an error.json of its own that
@@ -13,9 +12,9 @@ describe('a catalogue of bad manifests', () => {
   const cases = badManifests('datasets/catalogue.jsonl');
 
   beforeAll(async () => {
-    const splits = await spamSplits();
-    stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train });
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
+    const started = await startSpamStack();
+    stack = started.stack;
+    const { splits } = started;
     await stack.put('datasets/catalogue.jsonl', toJsonl(splits.test.slice(0, 10)));
   });
   afterAll(() => stack?.dispose());

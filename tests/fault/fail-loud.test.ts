@@ -2,8 +2,7 @@ import { QueueEvents } from 'bullmq';
 import { jobId, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { manifestIdentity } from '@datashunt/ingest';
 import { deleteObject, getJson, headObject, readAllJsonl } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
-import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
+import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const GOOD_KEY = 'sk-fail-loud-accepted';
 
@@ -18,10 +17,7 @@ describe('runs fail loud, and S3 decides what already ran', () => {
   let llmAdmin: string;
 
   beforeAll(async () => {
-    const splits = await spamSplits();
-    rows = splits.test;
-    stack = await startTestStack({
-      standInTrainPath: datasetPaths('spam').train,
+    const started = await startSpamStack({
       referenceApiKey: GOOD_KEY,
       env: { OPENAI_API_KEY: GOOD_KEY, WRONG_KEY: 'sk-not-issued' },
       endpoints: (base) => ({
@@ -29,8 +25,9 @@ describe('runs fail loud, and S3 decides what already ran', () => {
         'bad-key': { baseURL: base, apiKeyEnv: 'WRONG_KEY', maxRequestsPerMinute: 60_000 },
       }),
     });
+    stack = started.stack;
+    rows = started.splits.test;
     llmAdmin = stack.llmUrl.replace(/\/v1$/, '/admin');
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
   });
   afterAll(() => stack?.dispose());
 

@@ -1,7 +1,6 @@
 import { ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { getJson, readAllJsonl } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
-import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
+import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 /**
  * A large model that misbehaves: rate limits, server errors, cut-off bodies, slow answers, answers
@@ -14,10 +13,7 @@ describe('large-model faults', () => {
   let llmAdmin: string;
 
   beforeAll(async () => {
-    const splits = await spamSplits();
-    rows = splits.test;
-    stack = await startTestStack({
-      standInTrainPath: datasetPaths('spam').train,
+    const started = await startSpamStack({
       env: { LLM_CONCURRENCY: '1', LLM_TIMEOUT_MS: '1500' },
       // A second endpoint on the same server whose path leads nowhere: every request to it gets a 404.
       endpoints: (base) => ({
@@ -25,8 +21,9 @@ describe('large-model faults', () => {
         refusing: { baseURL: base.replace(/\/v1$/, '/no-such-api/v1'), apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: 60_000 },
       }),
     });
+    stack = started.stack;
+    rows = started.splits.test;
     llmAdmin = stack.llmUrl.replace(/\/v1$/, '/admin');
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
   });
   afterAll(() => stack?.dispose());
 

@@ -1,7 +1,6 @@
 import { ReportSchema } from '@datashunt/contracts';
 import { getJson } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
-import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
+import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 /**
  * A manifest that asks for 1 request per minute next to a normal one on the same endpoint: the slow
@@ -11,9 +10,9 @@ describe('runs sharing an endpoint', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    const splits = await spamSplits();
-    stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, env: { LLM_CONCURRENCY: '4' } });
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
+    const started = await startSpamStack({ env: { LLM_CONCURRENCY: '4' } });
+    stack = started.stack;
+    const { splits } = started;
     await stack.put('datasets/slow.jsonl', toJsonl(splits.test.slice(0, 100)));
     await stack.put('datasets/normal.jsonl', toJsonl(splits.test.slice(100, 400)));
   });

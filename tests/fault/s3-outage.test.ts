@@ -2,8 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { QueueEvents } from 'bullmq';
 import { ReportSchema, ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { getJson, readAllJsonl } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
-import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
+import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const OUTAGE_MS = 45_000;
 
@@ -15,9 +14,9 @@ describe('an S3 outage mid-run', () => {
   let stack: TestStack;
 
   beforeAll(async () => {
-    const splits = await spamSplits();
-    stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, env: { LLM_CONCURRENCY: '4' } });
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
+    const started = await startSpamStack({ env: { LLM_CONCURRENCY: '4' } });
+    stack = started.stack;
+    const { splits } = started;
     await stack.put('datasets/outage.jsonl', toJsonl(splits.test.slice(0, 1_000)));
   });
   afterAll(() => stack?.dispose());

@@ -5,8 +5,7 @@ import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { runKeys } from '@datashunt/contracts';
 import { getBytes, getJson, listObjects } from '@datashunt/storage';
-import { datasetPaths } from '@datashunt/datasets';
-import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
+import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const API_KEY = 'sk-security-suite-7f3a9c2e51d04b8a';
 
@@ -31,10 +30,9 @@ describe('security: manifests cannot move keys, read or write outside their scop
     });
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1`;
-    const splits = await spamSplits();
-    rows = splits.test;
-    stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, env: { OPENAI_API_KEY: API_KEY }, logLines });
-    await trainSpamModel(stack.registry, splits.train, splits.validation);
+    const started = await startSpamStack({ env: { OPENAI_API_KEY: API_KEY }, logLines });
+    stack = started.stack;
+    rows = started.splits.test;
     await stack.put('datasets/ok.jsonl', toJsonl(rows.slice(0, 20)));
   });
   afterAll(async () => {

@@ -132,6 +132,17 @@ export async function trainSpamModel(registry: ModelRegistry, train: SpamRow[], 
   });
 }
 
+/**
+ * The usual fixture: a test stack whose reference LLM stands in for spam, with the spam model trained
+ * on the whole train split.
+ */
+export async function startSpamStack(options: Omit<TestStackOptions, 'standInTrainPath'> = {}): Promise<{ stack: TestStack; splits: Awaited<ReturnType<typeof spamSplits>> }> {
+  const splits = await spamSplits();
+  const stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, ...options });
+  await trainSpamModel(stack.registry, splits.train, splits.validation);
+  return { stack, splits };
+}
+
 export function spamManifest(inputKey: string, over: Partial<ManifestInput> = {}): ManifestInput {
   return {
     task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam or ham (legitimate)?' },

@@ -48,5 +48,5 @@ describe('bench run', () => {
     for (const r of exp.sweep) expect(querySvg).toContain(`data-x="${r.delta}" data-y="${r.summary.queryProportion}"`);
     expect(existsSync(join(outDir, 'stand-ins'))).toBe(true);
     expect(lines.some((l) => l.includes('large-only'))).toBe(true);
-  }, 90_000);
+  }, 300_000);
 });

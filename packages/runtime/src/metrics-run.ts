@@ -1,17 +1,18 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { LlmCallObservation } from '@datashunt/contracts';
+import { ResultSourceSchema, type LlmCallObservation } from '@datashunt/contracts';
 
 /** The few classes a reject's free-text reason is counted under, so the label's cardinality stays fixed. */
 export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'shard_failed', 'other'] as const;
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
+/** First match wins; ingest's reasons start "line N: " and whatever else it rejects is a schema issue. */
 const REJECT_PATTERNS: Array<[RejectClass, RegExp]> = [
   ['shard_failed', /^shard \d+ failed/],
-  ['invalid_json', /json/i],
-  ['blank', /blank|empty/i],
-  ['input_kind', /pixel|input shape|image|kind/i],
-  ['label', /label/i],
-  ['schema', /schema|expected|required|invalid/i],
+  ['blank', /^line \d+: blank line/],
+  ['invalid_json', /^line \d+: not valid JSON/],
+  ['input_kind', /^line \d+: input must be|pixel values/],
+  ['label', /^line \d+: label is not one of/],
+  ['schema', /^line \d+: /],
 ];
 
 export function rejectClass(reason: string): RejectClass {
@@ -60,6 +61,9 @@ export class RunMetrics {
       buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1],
       registers,
     });
+    // Every source and class exported from the start, at zero: share and rate queries need no absent-series handling.
+    for (const source of ResultSourceSchema.options) this.rows.inc({ source }, 0);
+    for (const reasonClass of REJECT_CLASSES) this.rejects.inc({ reason_class: reasonClass }, 0);
   }
 
   /** A shard's part as the router wrote it. */

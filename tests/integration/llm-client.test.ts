@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildPrompt } from '@datashunt/algorithms';
-import type { LargeModelSpec } from '@datashunt/contracts';
+import type { LargeModelSpec, LlmCallObservation } from '@datashunt/contracts';
 import {
   BudgetMeter,
   EndpointRateLimiter,
@@ -54,7 +54,10 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     reference: { baseURL: server.baseURL, apiKeyEnv: 'REFERENCE_KEY', headers: {}, maxRequestsPerMinute: 600 },
     nowhere: { baseURL: `${server.url}/nowhere`, apiKeyEnv: 'NOWHERE_KEY', headers: {}, maxRequestsPerMinute: 600 },
   });
-  const newClient = (timeoutMs = 10_000) => new LargeModelClient({ endpoints: endpoints(), apiKeyOf: () => API_KEY, redis, keyPrefix: prefix, timeoutMs });
+  // What the clients of the current test told their metrics observer.
+  let observed: LlmCallObservation[] = [];
+  const newClient = (timeoutMs = 10_000) =>
+    new LargeModelClient({ endpoints: endpoints(), apiKeyOf: () => API_KEY, redis, keyPrefix: prefix, timeoutMs, observe: (o) => observed.push(o) });
   // Inputs differ between tests: the response cache is keyed by prompt, not by run.
   const request = (input: string, overrides: Partial<ClassifyRequest> = {}): ClassifyRequest => {
     const prompt = buildPrompt({ task, mode: 'soft', probs: [0.6, 0.4], threshold: 0.05, input });
@@ -69,6 +72,9 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     writeJsonl(join(dir, 'train.jsonl'), syntheticTextRows(40, 1));
     const standIn = await buildStandIn({ trainPath: join(dir, 'train.jsonl'), task: 'toy-spam', perClass: 20, seed: 1 });
     server = await startReferenceLlm({ port: 0, standIns: [standIn] });
+  });
+  beforeEach(() => {
+    observed = [];
   });
   afterEach(() => fetch(`${server.url}/admin/faults`, { method: 'DELETE' }));
   afterAll(async () => {
@@ -93,6 +99,10 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(replay).toEqual({ kind: 'answer', label: 'spam', confidence: outcome.confidence, tokens: outcome.tokens, costUsd: 0, cached: true });
     expect(await client.budget.spent(req.runId)).toBeCloseTo(outcome.costUsd, 6);
     expect((await stats()).completions - before.completions).toBe(1);
+    expect(observed).toEqual([
+      { model: 'gpt-4o-mini', outcome: 'ok', latencySeconds: expect.any(Number), tokens: outcome.tokens, costUsd: outcome.costUsd },
+      { model: 'gpt-4o-mini', outcome: 'cached' },
+    ]);
   });
 
   it('retries an off-label answer once with a reminder, metering both calls', async () => {
@@ -127,6 +137,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect((error as RateLimitedError).retryAfterMs).toBe(3000);
     // Sent and refused: nothing spent, nothing left reserved.
     expect(await redis.hgetall(`${prefix}llm-budget:${req.runId}`)).toEqual({ reserved: '0', sent: '1' });
+    expect(observed.map((o) => o.outcome)).toEqual(['429']);
   });
 
   it('throws transient errors for 5xx, garbled bodies and timeouts, and counts what may have been billed', async () => {
@@ -145,6 +156,8 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(cutOff).toMatchObject({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1 });
     expect(timeout).toMatchObject({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1 });
     expect(timeout.possiblyPaidUsd).toBeGreaterThan(0);
+    expect(observed.map((o) => o.outcome)).toEqual(['5xx', 'unparseable', 'timeout']);
+    expect(observed.every((o) => o.latencySeconds! >= 0 && o.costUsd === undefined)).toBe(true);
   });
 
   it('counts a request to an endpoint that refuses connections as never sent', async () => {

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { ReportSchema, runKeys, type Report } from '@datashunt/contracts';
 import { portOf, serveRuntimeMetrics } from '@datashunt/runtime';
+import { getJson } from '@datashunt/storage';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
 
@@ -28,18 +30,23 @@ describe('metrics endpoint', () => {
   let rows: Array<{ id: string; input: string }>;
   let depth: Server;
   let plain: Server;
+  let report: Report;
   let stopping = false;
 
   beforeAll(async () => {
     const splits = await spamSplits();
-    rows = splits.test.slice(0, 60);
+    rows = splits.test.slice(0, 58);
     stack = await startTestStack({ standInTrainPath: datasetPaths('spam').train, env: { METRICS_QUEUE_DEPTH: 'true' } });
     // A small training set: this test needs a finished run, not a good model.
     await trainSpamModel(stack.registry, splits.train.slice(0, 400), splits.validation.slice(0, 100));
-    await stack.put('datasets/metrics.jsonl', toJsonl(rows));
+    // A blank and a broken line mid-file: rejects of two classes; 60 lines in all, so two shards of 30.
+    const lines = toJsonl(rows).split('\n');
+    lines.splice(10, 0, '', '{"id": "broken",');
+    await stack.put('datasets/metrics.jsonl', lines.join('\n'));
     await stack.dropManifest('manifests/metrics.json', spamManifest('datasets/metrics.jsonl', { shardSize: 30 }));
     const outcome = await stack.watcher.wait('manifests/metrics.json', 120_000);
     if (outcome.status !== 'finished') throw new Error(`run did not finish: ${JSON.stringify(outcome)}`);
+    report = ReportSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: runKeys('runs/', outcome.runId).report }));
     depth = await serveRuntimeMetrics(stack.runtime, 0, () => stopping);
     // Every other Deployment: the same process, without METRICS_QUEUE_DEPTH.
     plain = await serveRuntimeMetrics({ ...stack.runtime, config: { ...stack.runtime.config, METRICS_QUEUE_DEPTH: false } }, 0, () => stopping);
@@ -68,6 +75,31 @@ describe('metrics endpoint', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
+  });
+
+  it("counts the run's rows, rejects, large-model calls, tokens and dollars as its report does", async () => {
+    const { text } = await get(plain, '/metrics');
+    const sample = (name: string, labels = '') => {
+      const found = [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))].filter((m) => m[1]!.includes(labels));
+      return found.reduce((sum, m) => sum + Number(m[2]), 0);
+    };
+    expect(report.bySource.large ?? 0).toBeGreaterThan(0);
+    expect(sample('datashunt_rows_total')).toBe(report.results);
+    for (const source of ['small', 'learnable', 'large', 'fallback']) expect(sample('datashunt_rows_total', `source="${source}"`)).toBe(report.bySource[source as keyof Report['bySource']] ?? 0);
+    expect(report.rejects).toBe(2);
+    expect(sample('datashunt_rejects_total')).toBe(report.rejects);
+    expect(sample('datashunt_rejects_total', 'reason_class="blank"')).toBe(1);
+    expect(sample('datashunt_rejects_total', 'reason_class="invalid_json"')).toBe(1);
+    const model = 'model="reference-generalist"';
+    expect(sample('datashunt_llm_calls_total', `${model},outcome="ok"`)).toBe(report.largeModelCalls.paid);
+    expect(sample('datashunt_llm_latency_seconds_count', model)).toBe(report.requests!.sent);
+    expect(sample('datashunt_llm_tokens_total', `${model},direction="input"`)).toBe(report.tokens.input);
+    expect(sample('datashunt_llm_tokens_total', `${model},direction="output"`)).toBe(report.tokens.output);
+    expect(sample('datashunt_llm_cost_usd_total', model)).toBeCloseTo(report.costUsd, 6);
+    expect(sample('datashunt_rate_limit_wait_seconds_count', 'limit="endpoint"')).toBe(report.requests!.sent);
+    expect(text).toMatch(/^datashunt_run_budget_used_ratio_count 1$/m);
+    expect(text).toMatch(/^datashunt_run_budget_used_ratio_sum \S+$/m);
+    expect(Number(text.match(/^datashunt_run_budget_used_ratio_sum (\S+)$/m)![1])).toBeCloseTo(report.costUsd / report.budgetUsd, 6);
   });
 
   it('exports queue depth only where METRICS_QUEUE_DEPTH is set, and stays promtool-clean without it', async () => {

@@ -7,3 +7,4 @@ export * from './queues.js';
 export * from './keys.js';
 export * from './object-scope.js';
 export * from './calibration.js';
+export * from './llm-calls.js';

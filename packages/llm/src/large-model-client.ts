@@ -1,7 +1,7 @@
-import OpenAI, { AzureOpenAI } from 'openai';
+import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
-import type { EndpointCatalog, LargeModelSpec, Tokens } from '@datashunt/contracts';
+import type { EndpointCatalog, LargeModelSpec, LlmCallObservation, LlmCallOutcome, Tokens } from '@datashunt/contracts';
 import { BudgetMeter, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
 import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
@@ -16,6 +16,8 @@ export interface LargeModelClientOptions {
   keyPrefix?: string;
   timeoutMs?: number;
   cacheTtlSeconds?: number;
+  /** Told of every completion (cache hit, answer or failure), for metrics; it must not throw. */
+  observe?: (observation: LlmCallObservation) => void;
 }
 
 /** A prompt as built by buildPrompt, or one with a retry's assistant/user turns appended. */
@@ -103,7 +105,10 @@ export class LargeModelClient {
     const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
-    if (hit) return { ...hit, cached: true, costUsd: 0 };
+    if (hit) {
+      this.options.observe?.({ model: spec.model, outcome: 'cached' });
+      return { ...hit, cached: true, costUsd: 0 };
+    }
 
     const { openai, apiKey } = this.client(spec.endpoint);
     await request.beforeCall?.(estimatePromptTokens(messages) + spec.maxOutputTokens);
@@ -119,6 +124,7 @@ export class LargeModelClient {
       requestId = request_id ?? undefined;
     } catch (error) {
       const mapped = toLlmError(error, apiKey, performance.now() - started >= timeoutMs);
+      this.options.observe?.({ model: spec.model, outcome: outcomeOf(error, mapped), latencySeconds: (performance.now() - started) / 1000 });
       await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
       throw mapped;
     }
@@ -126,6 +132,7 @@ export class LargeModelClient {
     // always counted. Should the answer log's write fail (an S3 outage), the retry finds the cache.
     await this.cache.set(hash, completion);
     const paidUsd = costUsd(completion.tokens, spec.pricing);
+    this.options.observe?.({ model: spec.model, outcome: 'ok', latencySeconds: (performance.now() - started) / 1000, tokens: completion.tokens, costUsd: paidUsd });
     await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
     await request.answerLog?.put(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
@@ -158,6 +165,15 @@ export class LargeModelClient {
     }
     return client;
   }
+}
+
+/** The failure classes an operator alerts on: a response that arrived but could not be read is unparseable. */
+function outcomeOf(raw: unknown, mapped: unknown): LlmCallOutcome {
+  if (!(mapped instanceof LlmError)) return 'error';
+  if (mapped.status === 429) return '429';
+  if (mapped.status !== undefined && mapped.status >= 500) return '5xx';
+  if (mapped instanceof PossiblyBilledLlmError) return mapped.timedOut ? 'timeout' : raw instanceof APIConnectionError ? 'error' : 'unparseable';
+  return 'error';
 }
 
 function billingOf(error: unknown): CallBilling {

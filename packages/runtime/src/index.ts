@@ -14,3 +14,4 @@ export * from './run-events.js';
 export * from './operator-policy.js';
 export * from './redis-outages.js';
 export * from './redis-settings.js';
+export * from './metrics-run.js';

@@ -40,6 +40,7 @@ export function finalizeRunHandler(runtime: Runtime) {
             const reject: RejectRecord = { line: row.line, id: row.id, reason: `shard ${shard} failed: ${reason}` };
             await rejects.write(reject);
             tally.addRejects();
+            runtime.metrics.run.countRejects([reject.reason]);
           }
           continue;
         }
@@ -59,6 +60,7 @@ export function finalizeRunHandler(runtime: Runtime) {
         requests: await requestsOf(budget, runId),
       });
       await putJson(runtime.s3, runs.ref(keys.report), report);
+      runtime.metrics.run.observeBudgetUse(report.costUsd, report.budgetUsd);
       runtime.logger.info(
         { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
         'run finished',

@@ -163,6 +163,7 @@ async function writeShard(
   const keys = runs.keys(s.outputPrefix, s.runId);
   await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);
   await putBytes(runtime.s3, runs.ref(keys.shardRejects(s.shard)), toJsonl(s.rejects));
+  runtime.metrics.run.countRejects(s.rejects.map((r) => r.reason));
   const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length };
   // A failed shard must not stall the run: its parent goes on and finalize turns its rows into rejects.
   const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: jobId('score-shard', s.runId, s.shard), ignoreDependencyOnFailure: true } });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
-import type { JobPayload, LargeModelSpec, LlmCallResult } from '@datashunt/contracts';
+import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
@@ -23,16 +23,23 @@ export function llmCallHandler(runtime: Runtime) {
     redis: runtime.redis,
     keyPrefix: prefix,
     timeoutMs: runtime.config.LLM_TIMEOUT_MS,
+    observe: (observation) => runtime.metrics.run.observeLlmCall(observation),
   });
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
   const breaker = new RunBreaker(runtime.redis, prefix);
   const maxWaitMs = runtime.config.LLM_MAX_RATE_WAIT_MS;
 
   /** Waits for a slot at most maxWaitMs away, or gives the worker slot back until one is free. */
-  const book = async (key: string, perMinute: number, cost = 1) => {
+  const book = async (limit: 'endpoint' | 'endpoint_tokens', key: string, perMinute: number, cost = 1) => {
     const booking = await limiter.reserve(key, perMinute, { cost, maxWaitMs });
     if (!booking.booked) throw new RateDeferredError(booking.retryInMs);
-    if (booking.waitMs > 0) await sleep(booking.waitMs);
+    await waitFor(limit, booking.waitMs);
+  };
+
+  /** Sleeps until a booked slot, recording the wait (zero included) for the rate-limit histogram. */
+  const waitFor = async (limit: 'run' | 'endpoint' | 'endpoint_tokens', waitMs: number) => {
+    runtime.metrics.run.observeRateWait(limit, waitMs);
+    if (waitMs > 0) await sleep(waitMs);
   };
 
   /**
@@ -46,7 +53,7 @@ export function llmCallHandler(runtime: Runtime) {
       await context.job.updateData({ ...context.job.data, runSlotAt: Date.now() + waitMs });
       throw new RateDeferredError(waitMs);
     }
-    if (waitMs > 0) await sleep(waitMs);
+    await waitFor('run', waitMs);
   };
 
   /** The run's own limit (when it asks for less than the endpoint allows), then the endpoint's ceilings. */
@@ -55,51 +62,58 @@ export function llmCallHandler(runtime: Runtime) {
     if (!endpoint) return; // the client refuses the call itself
     const runId = (context.job.data as { runId: string }).runId;
     if (!heldRunSlot && spec.rateLimitRpm !== undefined && spec.rateLimitRpm < endpoint.maxRequestsPerMinute) await bookRunSlot(context, runId, spec.rateLimitRpm);
-    await book(`endpoint:${spec.endpoint}`, endpoint.maxRequestsPerMinute);
-    if (endpoint.maxTokensPerMinute) await book(`endpoint-tokens:${spec.endpoint}`, endpoint.maxTokensPerMinute, estimatedTokens);
+    await book('endpoint', `endpoint:${spec.endpoint}`, endpoint.maxRequestsPerMinute);
+    if (endpoint.maxTokensPerMinute) await book('endpoint_tokens', `endpoint-tokens:${spec.endpoint}`, endpoint.maxTokensPerMinute, estimatedTokens);
+  };
+
+  /** The row's result: the large model's answer, or the small model's label flagged with why. */
+  const answer = async (payload: JobPayload<'llm-call'>, context: HandlerContext, manifest: Manifest): Promise<LlmCallResult> => {
+    const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
+    if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
+    const stopped = await breaker.tripped(payload.runId);
+    if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
+    const spec = manifest.largeModel;
+    const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
+    let outcome: ClassifyOutcome;
+    // A job delayed to its booked run slot uses it for its first request; later requests book their own.
+    let heldRunSlot = payload.runSlotAt !== undefined;
+    try {
+      outcome = await client.classify({
+        manifestLargeModel: spec,
+        prompt: prompt.messages,
+        allowedLabels: prompt.allowedLabels,
+        runId: payload.runId,
+        budgetUsd: manifest.budgetUsd,
+        answerLog: runs.answerLog(payload.outputPrefix, payload.runId),
+        // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
+        beforeCall: async (estimatedTokens) => {
+          await waitForSlot(context, heldRunSlot, spec, estimatedTokens);
+          heldRunSlot = false;
+        },
+      });
+    } catch (error) {
+      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
+      if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
+      if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
+      if (error instanceof PossiblyBilledLlmError && error.timedOut) {
+        const timeouts = (payload.timeouts ?? 0) + 1;
+        if (timeouts > runtime.config.LLM_TIMEOUT_RETRIES) return fallback(payload, row, 'llm_error', `timed out ${timeouts} times (each possibly billed): ${error.message}`);
+        await context.job.updateData({ ...context.job.data, timeouts });
+      }
+      const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
+      if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
+      throw error;
+    }
+    return toResult(payload, row, outcome);
   };
 
   return defineHandler({
     name: 'llm-call',
     async handle(payload, context): Promise<LlmCallResult> {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
-      const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
-      if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
-      const stopped = await breaker.tripped(payload.runId);
-      if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
-      const spec = manifest.largeModel;
-      const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
-      let outcome: ClassifyOutcome;
-      // A job delayed to its booked run slot uses it for its first request; later requests book their own.
-      let heldRunSlot = payload.runSlotAt !== undefined;
-      try {
-        outcome = await client.classify({
-          manifestLargeModel: spec,
-          prompt: prompt.messages,
-          allowedLabels: prompt.allowedLabels,
-          runId: payload.runId,
-          budgetUsd: manifest.budgetUsd,
-          answerLog: runs.answerLog(payload.outputPrefix, payload.runId),
-          // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
-          beforeCall: async (estimatedTokens) => {
-            await waitForSlot(context, heldRunSlot, spec, estimatedTokens);
-            heldRunSlot = false;
-          },
-        });
-      } catch (error) {
-        if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
-        if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
-        if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
-        if (error instanceof PossiblyBilledLlmError && error.timedOut) {
-          const timeouts = (payload.timeouts ?? 0) + 1;
-          if (timeouts > runtime.config.LLM_TIMEOUT_RETRIES) return fallback(payload, row, 'llm_error', `timed out ${timeouts} times (each possibly billed): ${error.message}`);
-          await context.job.updateData({ ...context.job.data, timeouts });
-        }
-        const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-        if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
-        throw error;
-      }
-      return toResult(payload, row, outcome);
+      const result = await answer(payload, context, manifest);
+      if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
+      return result;
     },
   });
 }

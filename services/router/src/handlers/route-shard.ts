@@ -65,6 +65,7 @@ export function routeShardHandler(runtime: Runtime) {
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
         const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
+        runtime.metrics.run.countPart(part);
         return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }
     },

@@ -22,7 +22,7 @@ import { ReportSchema, RejectRecordSchema, ResultRecordSchema, type ManifestInpu
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { createRuntime, loadConfig, type Runtime } from '@datashunt/runtime';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
-import { createS3Client, ensureBucket, getJson, listObjects, putBytes, putJson, readAllJsonl, startLocalS3, toJsonl, type LocalS3 } from '@datashunt/storage';
+import { createS3Client, deleteObject, ensureBucket, getJson, listObjects, putBytes, putJson, readAllJsonl, startLocalS3, toJsonl, type LocalS3 } from '@datashunt/storage';
 // Built output, as scripts/bench-pipeline.ts uses it: the root package does not depend on services.
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
 
@@ -254,6 +254,9 @@ async function runScenario(scenario: Scenario): Promise<{ line: string; bad: boo
   }
   await runtime.close();
   await redis.kill();
+  // Later scenarios' fresh Redis would otherwise sweep this manifest again, and a run that never
+  // finished here would be re-run and billed there.
+  await deleteObject(s3, { bucket: BUCKET, key: `manifests/${name}.json` });
 
   if (!report) return { line: `| ${scenario.name} | ${ROWS} | - | - | - | - | ${ROWS} | ${billed} | - | - | - | no report | - | LOST |`, bad: true };
   const { counts, uniqueHard, overBudget, unresolved } = await tally(report);

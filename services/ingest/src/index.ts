@@ -16,6 +16,9 @@ export function ingestService(runtime: Runtime): ServiceModule & { port(): numbe
   const auth = webhookAuth(runtime.config);
   let server: Server | undefined;
   let port: number | undefined;
+  let keeper: NodeJS.Timeout | undefined;
+  const upsertSweep = () =>
+    runtime.queues.queue('ingest').upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: runtime.config.SWEEP_EVERY_MS }, { name: 'manifest-sweep', data: {} });
   return {
     name: 'ingest',
     queues: [{ queue: 'ingest', concurrency: runtime.config.INGEST_CONCURRENCY }],
@@ -23,9 +26,9 @@ export function ingestService(runtime: Runtime): ServiceModule & { port(): numbe
     port: () => port,
     async start() {
       if (runtime.config.SWEEP_EVERY_MS > 0) {
-        await runtime.queues
-          .queue('ingest')
-          .upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: runtime.config.SWEEP_EVERY_MS }, { name: 'manifest-sweep', data: {} });
+        await upsertSweep();
+        // A Redis that lost its data (no persistence) lost the scheduler too: put it back every period.
+        keeper = setInterval(() => void upsertSweep().catch(() => undefined), runtime.config.SWEEP_EVERY_MS).unref();
       }
       server = createNotificationServer(runtime, auth);
       port = await listen(server, runtime.config.INGEST_HTTP_PORT, runtime.config.INGEST_HTTP_HOST);
@@ -33,6 +36,7 @@ export function ingestService(runtime: Runtime): ServiceModule & { port(): numbe
       runtime.logger.info({ port, prefix: runtime.config.MANIFEST_PREFIX }, 'watching for manifests');
     },
     async stop() {
+      clearInterval(keeper);
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };

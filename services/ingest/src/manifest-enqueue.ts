@@ -17,16 +17,18 @@ const SEEN_TTL_SECONDS = 90 * 24 * 3600;
 
 /**
  * Starts at most one run per manifest version (bucket/key + ETag), however often the sweep lists it
- * or a notification announces it: a Redis marker set with NX decides, and the job id repeats it.
+ * or a notification announces it. The job id dedupes while the job is kept; a Redis marker, set once
+ * the job exists (a crash in between must not leave a manifest marked but never run), remembers it
+ * after; and ingest asks S3 whether the version already ran. True when this call was the first.
  */
 export async function enqueueManifest(runtime: Runtime, manifest: ManifestObject): Promise<boolean> {
   const identity = manifestIdentity(manifest);
   const marker = `${runtime.config.QUEUE_PREFIX}:manifest-seen:${identity}`;
-  const fresh = await runtime.redis.set(marker, new Date().toISOString(), 'EX', SEEN_TTL_SECONDS, 'NX');
-  if (fresh !== 'OK') return false;
+  if (await runtime.redis.exists(marker)) return false;
   await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: jobId('manifest-ingest', identity) } });
-  runtime.logger.info({ bucket: manifest.bucket, key: manifest.key, etag: manifest.etag }, 'manifest accepted');
-  return true;
+  const fresh = (await runtime.redis.set(marker, new Date().toISOString(), 'EX', SEEN_TTL_SECONDS, 'NX')) === 'OK';
+  if (fresh) runtime.logger.info({ bucket: manifest.bucket, key: manifest.key, etag: manifest.etag }, 'manifest accepted');
+  return fresh;
 }
 
 export function isManifestKey(key: string, prefix: string): boolean {

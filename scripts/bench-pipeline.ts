@@ -25,6 +25,7 @@ import { getJson, putJson, startLocalS3 } from '@datashunt/storage';
 import { Upload } from '@aws-sdk/lib-storage';
 // Built output, as scripts/bench-paper.ts uses the CLI's: the root package does not depend on services.
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
+import { startReferenceLlmProcess } from './reference-llm-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -129,17 +130,7 @@ async function writeRows(file: string, n: number): Promise<void> {
 async function startReferenceLlm(trainPath: string): Promise<{ child: ChildProcess; baseURL: string }> {
   const modelsDir = join(dir, 'reference-llm');
   await writeStandIn(modelsDir, await buildStandIn({ trainPath, task: 'spam', perClass: 100, seed: 7 }));
-  const child = spawn(process.execPath, ['services/reference-llm/dist/main.js'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REFERENCE_LLM_MODELS_DIR: modelsDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Its first line names the address it listens on; later output is drained so the pipe never fills.
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])]);
-  lines.close();
-  child.stdout!.resume();
-  const url = first[0] === undefined ? undefined : (JSON.parse(first[0] as string) as { url?: string }).url;
-  if (!url) throw new Error(`the reference LLM did not start: ${String(first[0])}`);
+  const { child, url } = await startReferenceLlmProcess(modelsDir);
   return { child, baseURL: `${url}/v1` };
 }
 

@@ -25,6 +25,7 @@ import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { createS3Client, deleteObject, ensureBucket, getJson, listObjects, putBytes, putJson, readAllJsonl, startLocalS3, toJsonl, type LocalS3 } from '@datashunt/storage';
 // Built output, as scripts/bench-pipeline.ts uses it: the root package does not depend on services.
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
+import { startReferenceLlmProcess } from './reference-llm-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -369,16 +370,6 @@ async function llmStats(): Promise<{ completions: number }> {
 async function startReferenceLlm(): Promise<{ child: ChildProcess; baseURL: string; adminURL: string }> {
   const modelsDir = join(dir, 'reference-llm');
   await writeStandIn(modelsDir, await buildStandIn({ trainPath: paths.train, task: 'spam', perClass: 40, seed: 7 }));
-  const child = spawn(process.execPath, ['services/reference-llm/dist/main.js'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REFERENCE_LLM_MODELS_DIR: modelsDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Its first line names the address it listens on; later output is drained so the pipe never fills.
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => [undefined])]);
-  lines.close();
-  child.stdout!.resume();
-  const url = first[0] === undefined ? undefined : (JSON.parse(first[0] as string) as { url?: string }).url;
-  if (!url) throw new Error(`the reference LLM did not start: ${String(first[0])}`);
+  const { child, url } = await startReferenceLlmProcess(modelsDir);
   return { child, baseURL: `${url}/v1`, adminURL: `${url}/admin` };
 }

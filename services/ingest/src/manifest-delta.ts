@@ -4,11 +4,10 @@ import type { ModelCalibrations } from '@datashunt/runs';
 
 /**
  * The delta a run uses, fixed at plan time so every worker applies the same number: a target is read
- * from the calibration of the version the manifest pins, or of the current one.
+ * from the calibration of `version`, the one the plan-time model check found (pinned or current).
  */
-export async function resolveManifestDelta(calibrations: ModelCalibrations, manifest: Manifest): Promise<DeltaResolution> {
+export async function resolveManifestDelta(calibrations: ModelCalibrations, manifest: Manifest, version: string): Promise<DeltaResolution> {
   const { name } = manifest.smallModel;
   if (typeof manifest.delta === 'number' || manifest.delta.target === 'guarantee') return resolveDelta(manifest.delta, { name, version: undefined }, undefined);
-  const version = manifest.smallModel.version ?? (await calibrations.currentSpecific(name));
-  return resolveDelta(manifest.delta, { name, version }, version === undefined ? undefined : await calibrations.read(name, version));
+  return resolveDelta(manifest.delta, { name, version }, await calibrations.read(name, version));
 }

@@ -4,6 +4,7 @@ import { getJsonIfExists } from '@datashunt/storage';
 import type { ManifestIssue } from './manifest-validation.js';
 
 type ModelCheck = { ok: true; labels: string[] } | { ok: false; issues: ManifestIssue[] };
+type ModelFound = { ok: true; labels: string[]; version: string } | { ok: false; issues: ManifestIssue[] };
 
 /**
  * Whether the small model can serve the task: it reads the task's kind of input and knows exactly the
@@ -24,8 +25,8 @@ export function compareModelToTask(meta: ModelMeta, task: Manifest['task']): Mod
   return issues.length ? { ok: false, issues } : { ok: true, labels: [...meta.labels] };
 }
 
-/** The registry entry a run will score with: the pinned version, or the specific model's current one. */
-export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'bucket'>, manifest: Manifest): Promise<ModelCheck> {
+/** The registry entry a run will score with (the pinned version, or the specific model's current one) and whether it fits the task. */
+export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'bucket'>, manifest: Manifest): Promise<ModelFound> {
   const { name, version: pinned } = manifest.smallModel;
   const keys = modelKeys(name);
   const version = pinned ?? (await getJsonIfExists<{ version: string }>(s3, { bucket, key: keys.pointer('specific') }))?.version;
@@ -38,5 +39,6 @@ export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'buck
     const path = pinned ? 'smallModel.version' : 'smallModel.name';
     return { ok: false, issues: [{ path, message: `model ${name} version ${version} is ${meta ? 'unreadable' : 'not registered'} (see datashunt model list)` }] };
   }
-  return compareModelToTask(meta.data, manifest.task);
+  const compared = compareModelToTask(meta.data, manifest.task);
+  return compared.ok ? { ...compared, version } : compared;
 }

@@ -101,7 +101,7 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   if (notText) {
     return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
   }
-  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest);
+  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
 
   const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;

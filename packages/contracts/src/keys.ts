@@ -18,6 +18,8 @@ export function runKeys(prefix: string, runId: string) {
     partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,
     shardRejects: (i: number) => `${root}shard-rejects/${pad(i)}.jsonl`,
     results: `${root}results.jsonl`,
+    /** results.jsonl as a table (output.formats): results.csv, results.parquet. */
+    resultsTable: (format: 'csv' | 'parquet') => `${root}results.${format}`,
     rejects: `${root}rejects.jsonl`,
     report: `${root}report.json`,
   };

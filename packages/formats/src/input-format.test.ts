@@ -45,7 +45,7 @@ describe('resolveObjectFormat', () => {
     expect(resolveObjectFormat('data', undefined, parquetHead)).toEqual({ ok: true, format: { records: 'parquet', gzip: false } });
     expect(resolveObjectFormat('data.parquet', undefined, parquetHead)).toEqual({ ok: true, format: { records: 'parquet', gzip: false } });
     expect(resolveObjectFormat('data.jsonl', undefined, parquetHead)).toEqual({ ok: false, problem: 'it is a Parquet file, but its name says jsonl; set input.format to "parquet"' });
-    expect(resolveObjectFormat('data.jsonl', 'parquet', jsonl)).toEqual({ ok: false, problem: 'input.format is "parquet", but it is not a Parquet file (it does not start with "PAR1")' });
+    expect(resolveObjectFormat('data.jsonl', 'parquet', jsonl)).toEqual({ ok: false, problem: 'input.format is "parquet", but it is not a Parquet file (it does not start with "PAR1")', contradictsDeclared: true });
   });
 
   it('refuses truly binary data', () => {

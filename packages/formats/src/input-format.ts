@@ -34,7 +34,8 @@ function isParquet(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31;
 }
 
-export type FormatCheck = { ok: true; format: ObjectFormat } | { ok: false; problem: string };
+/** A refusal says whether it contradicts the manifest's input.format (rather than being about the bytes alone). */
+export type FormatCheck = { ok: true; format: ObjectFormat } | { ok: false; problem: string; contradictsDeclared?: true };
 
 /**
  * An object's format: the manifest's, else its name's, else JSONL, or Parquet when its bytes start
@@ -45,12 +46,13 @@ export type FormatCheck = { ok: true; format: ObjectFormat } | { ok: false; prob
 export function resolveObjectFormat(key: string, declared: InputFormat | undefined, head: Buffer): FormatCheck {
   const named = declared ?? formatFromKey(key);
   const saidBy = declared ? `input.format is "${declared}"` : `its name says ${named}`;
+  const contradiction = (problem: string): FormatCheck => ({ ok: false, problem, ...(declared ? { contradictsDeclared: true as const } : {}) });
   if (named === 'parquet') {
-    return isParquet(head) ? { ok: true, format: { records: 'parquet', gzip: false } } : { ok: false, problem: `${saidBy}, but it is not a Parquet file (it does not start with "PAR1")` };
+    return isParquet(head) ? { ok: true, format: { records: 'parquet', gzip: false } } : contradiction(`${saidBy}, but it is not a Parquet file (it does not start with "PAR1")`);
   }
   if (isParquet(head)) {
     if (named === undefined) return { ok: true, format: { records: 'parquet', gzip: false } };
-    return { ok: false, problem: `it is a Parquet file, but ${saidBy}; set input.format to "parquet"` };
+    return contradiction(`it is a Parquet file, but ${saidBy}; set input.format to "parquet"`);
   }
   const records: RecordFormat = named?.startsWith('csv') ? 'csv' : 'jsonl';
   if (!isGzip(head)) {

@@ -4,10 +4,12 @@ import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import { RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
+import { writeResultTables } from '../result-tables.js';
 
 /**
  * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order) and writes
- * report.json from the shards' tallies: results are copied as bytes, never parsed again. Rows of a
+ * report.json from the shards' tallies: results are copied as bytes, and parsed again only for the
+ * tables the manifest asks for (results.csv, results.parquet). Rows of a
  * shard that failed for good become rejects naming why, so every input row ends as exactly one result
  * or one reject. Re-running it rewrites the same objects.
  */
@@ -49,6 +51,7 @@ export function finalizeRunHandler(runtime: Runtime) {
         await copy(keys.partRejects(shard), rejects);
       }
       await Promise.all([results.close(), rejects.close()]);
+      const tables = await writeResultTables(runs, snapshot, shards, new Set(failed.keys()));
       const report = tally.build({
         runId,
         manifestKey: snapshot.manifestKey,
@@ -62,7 +65,7 @@ export function finalizeRunHandler(runtime: Runtime) {
       await putJson(runtime.s3, runs.ref(keys.report), report);
       runtime.metrics.run.observeBudgetUse(report.costUsd, report.budgetUsd);
       runtime.logger.info(
-        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
+        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy, tables: tables.length ? tables.map((t) => t.key) : undefined },
         'run finished',
       );
       return { runId, reportKey: keys.report, status: report.status, rows: report.rows, results: report.results, rejects: report.rejects };

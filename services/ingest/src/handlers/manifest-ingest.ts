@@ -1,24 +1,15 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
-import { ModelCalibrations, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { imageShapeForWidth, type ImageShape } from '@datashunt/formats';
+import { ModelCalibrations, RunStore, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import {
-  detectCompressedOrBinary,
-  getBytes,
-  getFirstBytes,
-  headObject,
-  isNotFound,
-  putBytes,
-  putJson,
-  readLines,
-  SNIFF_BYTES,
-  toJsonl,
-} from '@datashunt/storage';
+import { getBytes, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
+import { planInputObjects, readInputRecords } from '../input-objects.js';
 import { resolveManifestDelta } from '../manifest-delta.js';
 import { manifestIdentity } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
 import { checkSmallModel } from '../model-check.js';
-import { checkRow } from '../row-validation.js';
+import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
@@ -92,15 +83,20 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
   // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
   const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
-  const inputHead = await headObject(runtime.s3, input);
-  if (!inputHead) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
+  let image: ImageShape | undefined;
+  if (manifest.input.fields?.image !== undefined) {
+    const featurizer = model.meta.featurizer;
+    const width = featurizer.kind === 'pixels' ? featurizer.shape.reduce((a, b) => a * b, 1) : 0;
+    image = imageShapeForWidth(width);
+    if (!image) {
+      const message = `model ${model.meta.name}@${model.version} takes ${width} values (shape [${featurizer.kind === 'pixels' ? featurizer.shape.join(', ') : ''}]), not a square grey or RGB image: give its input as pixels`;
+      return reportInvalid(runtime, object.key, message, [{ path: 'input.fields.image', message }]);
+    }
   }
-  // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
-  const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
-  if (notText) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
-  }
+  const mapping = rowMapping(manifest, image);
+  // Every object is looked at before any shard: binary or contradictory input would become one garbage reject per "line".
+  const inputs = await planInputObjects(runtime.s3, input, manifest, mapping, runtime.config.scopes);
+  if (!inputs.ok) return reportInvalid(runtime, object.key, inputs.message, inputs.issues);
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
 
@@ -119,7 +115,7 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     manifestEtag: object.etag,
     manifest: { ...manifest, delta: delta.delta },
     deltaSource: delta.source,
-    input,
+    input: { bucket: input.bucket, key: input.key },
     createdAt: new Date().toISOString(),
   };
   await runs.saveSnapshot(snapshot);
@@ -136,22 +132,34 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     shardRows = [];
     shardRejects = [];
   };
-  const rowCheck = { excerpts: runtime.config.REJECT_EXCERPTS };
-  // Every physical line, blank ones included, ends as a row or a reject under its own line number.
-  for await (const { line, text } of readLines(runtime.s3, input)) {
-    while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const rejected = checkRow(line, text, manifest.task, rowCheck);
-    if (rejected) {
-      shardRejects.push(rejected.reject);
-      rejects += 1;
-    } else {
-      shardRows.push({ line, text });
+  const columns = mappedColumns(mapping);
+  const planned: NonNullable<RunPlan['inputs']> = [];
+  // Row numbers continue from one object to the next; every physical line or record, blank ones
+  // included, ends as a row or a reject under its own number.
+  let offset = 0;
+  for (const source of inputs.objects) {
+    const context = { format: source.format.records, excerpts: runtime.config.REJECT_EXCERPTS, ...(input.isPrefix ? { object: source.key } : {}) };
+    let last = 0;
+    for await (const record of readInputRecords(runtime.s3, source, columns)) {
+      last = record.number;
+      const line = offset + record.number;
+      while (line > (shardIndex + 1) * manifest.shardSize) await flush();
+      const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
+      if ('problem' in mapped) {
+        shardRejects.push(rejectFor(line, record, mapped.problem, mapped.id, context));
+        rejects += 1;
+        continue;
+      }
+      const text = mapping.storesLinesAsIs && mapped.asIs && record.text !== undefined ? record.text : JSON.stringify(mapped.row);
+      shardRows.push(mapped.columns ? { line, text, columns: JSON.stringify(mapped.columns) } : { line, text });
       rows += 1;
     }
+    planned.push({ object: `s3://${source.bucket}/${source.key}`, etag: source.etag, format: `${source.format.records}${source.format.gzip ? '.gz' : ''}`, firstLine: offset + 1, lines: last });
+    offset += last;
   }
   if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
-  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects });
-  runtime.logger.info({ runId, shards: shardIndex, rows, rejects, manifest: object.key }, 'run planned');
+  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects, inputs: planned });
+  runtime.logger.info({ runId, shards: shardIndex, rows, rejects, objects: inputs.objects.length, manifest: object.key }, 'run planned');
   return { status: 'planned', runId, outputPrefix, shards: shardIndex };
 }
 

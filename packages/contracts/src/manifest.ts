@@ -126,22 +126,28 @@ export const ManifestSchema = z.strictObject({
   maxRejectShare: z.number().min(0).max(1).optional(),
   output: OutputSchema.default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),
-}).superRefine((manifest, ctx) => {
-  for (const issue of fieldMappingIssues(manifest.task.inputKind, manifest.input.fields ?? {})) ctx.addIssue({ code: 'custom', ...issue });
-  for (const issue of tableColumnIssues(manifest.task.labels, manifest.output)) ctx.addIssue({ code: 'custom', ...issue });
 });
 
-type FieldIssue = { path: string[]; message: string };
+type FieldIssue = { path: string; message: string };
+
+/**
+ * What the schema cannot say field by field: the input mapped as the task's kind of input, once, no
+ * column in two roles, and carried columns that do not clash with the results' own in a table. Kept
+ * out of ManifestSchema so that it stays a plain object schema (others derive partial schemas from it).
+ */
+export function manifestFieldIssues(manifest: Manifest): FieldIssue[] {
+  return [...fieldMappingIssues(manifest.task.inputKind, manifest.input.fields ?? {}), ...tableColumnIssues(manifest.task.labels, manifest.output)];
+}
 
 /** The input must be mapped as the task's kind, once, and no column may serve two roles. */
 function fieldMappingIssues(inputKind: 'text' | 'image', fields: FieldMapping): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const inputs = (['text', 'pixels', 'image'] as const).filter((role) => fields[role] !== undefined);
-  if (inputs.length > 1) issues.push({ path: ['input', 'fields'], message: `map the input once: ${inputs.join(' and ')} are both set` });
+  if (inputs.length > 1) issues.push({ path: 'input.fields', message: `map the input once: ${inputs.join(' and ')} are both set` });
   for (const role of inputs) {
     if ((role === 'text') !== (inputKind === 'text')) {
       const want = inputKind === 'text' ? '"text"' : '"pixels" or "image"';
-      issues.push({ path: ['input', 'fields', role], message: `task.inputKind is "${inputKind}": map its input with ${want}` });
+      issues.push({ path: `input.fields.${role}`, message: `task.inputKind is "${inputKind}": map its input with ${want}` });
     }
   }
   const seen = new Map<string, string>();
@@ -149,7 +155,7 @@ function fieldMappingIssues(inputKind: 'text' | 'image', fields: FieldMapping): 
     const column = fields[role];
     if (column === undefined) continue;
     const other = seen.get(column);
-    if (other) issues.push({ path: ['input', 'fields', role], message: `column "${column}" is already mapped as ${other}` });
+    if (other) issues.push({ path: `input.fields.${role}`, message: `column "${column}" is already mapped as ${other}` });
     seen.set(column, role);
   }
   return issues;
@@ -161,7 +167,7 @@ function tableColumnIssues(labels: string[], output: OutputSpec): FieldIssue[] {
   const own = new Set<string>([...RESULT_TABLE_COLUMNS, ...(output.probabilities ? labels.map(probabilityColumn) : [])]);
   return output.include
     .filter((column) => own.has(column))
-    .map((column) => ({ path: ['output', 'include'], message: `column "${column}" would clash with the results column of that name in results.${output.formats!.filter((f) => f !== 'jsonl').join('/')}` }));
+    .map((column) => ({ path: 'output.include', message: `column "${column}" would clash with the results column of that name in results.${output.formats!.filter((f) => f !== 'jsonl').join('/')}` }));
 }
 
 export type Manifest = z.infer<typeof ManifestSchema>;

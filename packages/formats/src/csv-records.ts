@@ -64,7 +64,7 @@ function toRecord(parsed: Parsed, line: number, header: string[]): InputRecord {
   const fields = parsed.fields;
   if (!fields) return { number, line, problem: `not valid CSV: ${parsed.problem}` };
   if (fields.length === 1 && fields[0]!.trim() === '') return { number, line, problem: 'blank line' };
-  if (fields.length !== header.length) return { number, line, problem: `has ${fields.length} fields; the header has ${header.length}` };
+  if (fields.length !== header.length) return { number, line, problem: `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${header.length}` };
   const value: Record<string, string> = {};
   for (let i = 0; i < header.length; i++) value[header[i]!] = fields[i]!;
   return { number, line, value };

@@ -4,6 +4,7 @@ import {
   checkOutputPrefix,
   DECLARE_ENDPOINT_HINT,
   endpointProblem,
+  manifestFieldIssues,
   ManifestSchema,
   type EndpointCatalog,
   type InputLocation,
@@ -30,8 +31,9 @@ export function checkManifest(bytes: Buffer): ManifestCheck {
     return { ok: false, message: 'manifest is not valid JSON', issues: [{ path: '', message: (error as Error).message }] };
   }
   const parsed = ManifestSchema.safeParse(json);
-  if (parsed.success) return { ok: true, manifest: parsed.data };
-  return invalidManifest(parsed.error.issues.flatMap(describeIssue));
+  if (!parsed.success) return invalidManifest(parsed.error.issues.flatMap(describeIssue));
+  const issues = manifestFieldIssues(parsed.data);
+  return issues.length ? invalidManifest(issues) : { ok: true, manifest: parsed.data };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { gzipSync } from 'node:zlib';
-import { RejectRecordSchema, ResultRecordSchema, runKeys, type ManifestInput, type RejectRecord, type ResultRecord } from '@datashunt/contracts';
+import { encodePng, pixelsToImage } from '@datashunt/algorithms';
+import { FeaturizerSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type ManifestInput, type RejectRecord, type ResultRecord } from '@datashunt/contracts';
+import { trainAndRegister } from '@datashunt/small-models';
 import type { RunPlan } from '@datashunt/runs';
 import { getBytes, getJson, putBytes, readAllJsonl } from '@datashunt/storage';
 import { parse } from 'csv-parse/sync';
@@ -12,7 +14,8 @@ import { spamManifest, startSpamStack, type SpamRow, type TestStack } from '../s
  * One small dataset, five ways through the real pipeline: plain JSONL, gzip'd JSONL, CSV with its
  * own column names read through a field mapping, Parquet, and a prefix of two objects (JSONL and
  * CSV). Every way gives every row the same label; the CSV run also writes results.csv and
- * results.parquet with the carried column and the probabilities.
+ * results.parquet with the carried column and the probabilities. Images as PNG bytes score exactly
+ * as their pixel arrays do.
  */
 describe('input and output formats', () => {
   let stack: TestStack;
@@ -120,6 +123,50 @@ describe('input and output formats', () => {
     expect(parquetRows.map((r) => [r.id, Number(r.line), r.label, r.source, r.subject])).toEqual(csvRun!.results.map((r) => [String(r.id), r.line, r.label, r.source, r.columns!.subject]));
     expect(parquetRows.map((r) => r.p_ham)).toEqual(csvRun!.results.map((r) => r.probabilities!.ham));
   }, 400_000);
+
+  it('decodes PNG images, as bytes in Parquet or base64 in JSONL, to the very pixels of the same images as arrays', async () => {
+    const side = 4;
+    const image = (i: number) => Array.from({ length: side * side }, (_, k) => (i % 2 ? 150 : 0) + ((i * 37 + k * 11) % 100));
+    const labelOf = (i: number) => (i % 2 ? 'light' : 'dark');
+    const train = Array.from({ length: 200 }, (_, i) => ({ input: image(i), label: labelOf(i) }));
+    await trainAndRegister({ registry: stack.registry, name: 'tiny-image', family: 'image-mlp', labels: ['dark', 'light'], train, featurizer: FeaturizerSchema.parse({ kind: 'pixels', shape: [side, side], scale: 1 / 255 }), hyper: { epochs: 5, seed: 1 } });
+    const ids = Array.from({ length: 40 }, (_, i) => i + 1000);
+    const png = (i: number) => encodePng(pixelsToImage(image(i)));
+    await put('datasets/formats/images.jsonl', ids.map((i) => JSON.stringify({ id: `img-${i}`, input: image(i), label: labelOf(i) })).join('\n'));
+    await put(
+      'datasets/formats/images.parquet',
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'name', data: ids.map((i) => `img-${i}`), type: 'STRING' },
+            { name: 'picture', data: ids.map((i) => new Uint8Array(png(i))), type: 'BYTE_ARRAY' },
+            { name: 'truth', data: ids.map(labelOf), type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const tooBig = encodePng(pixelsToImage(Array.from({ length: 64 }, () => 9)));
+    await put('datasets/formats/images-b64.jsonl', [...ids.map((i) => JSON.stringify({ id: `img-${i}`, png: png(i).toString('base64') })), JSON.stringify({ id: 'too-big', png: `data:image/png;base64,${tooBig.toString('base64')}` })].join('\n'));
+
+    const imageManifest = (uri: string, fields?: Record<string, string>): ManifestInput => ({
+      ...spamManifest(uri),
+      task: { type: 'classification', labels: ['dark', 'light'], instruction: 'Dark or light?', inputKind: 'image' },
+      input: { uri, ...(fields ? { fields } : {}) },
+      smallModel: { name: 'tiny-image', useLearnable: false },
+      strategy: 'small-only',
+    });
+    const [arrays, parquetImages, base64] = await Promise.all([
+      run('image-arrays', imageManifest('datasets/formats/images.jsonl')),
+      run('image-parquet', imageManifest('datasets/formats/images.parquet', { id: 'name', image: 'picture', label: 'truth' })),
+      run('image-base64', imageManifest('datasets/formats/images-b64.jsonl', { image: 'png' })),
+    ]);
+    const scores = (results: ResultRecord[]) => results.map((r) => [r.id, r.label, r.c_s1]);
+    expect(arrays!.results).toHaveLength(ids.length);
+    expect(scores(parquetImages!.results)).toEqual(scores(arrays!.results));
+    expect(scores(base64!.results)).toEqual(scores(arrays!.results));
+    expect(parquetImages!.results.map((r) => r.gold)).toEqual(ids.map(labelOf));
+    expect(base64!.rejects).toEqual([{ line: ids.length + 1, id: 'too-big', reason: `line ${ids.length + 1}: png (input.fields.image) is a 8x8 image; the model takes 4x4 grey images` }]);
+  });
 
   it('refuses a prefix with a binary object and a CSV without the mapped column, naming them', async () => {
     await put('datasets/formats/mixed/a.jsonl', jsonl(rows.slice(0, 5)));

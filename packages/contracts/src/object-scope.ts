@@ -146,7 +146,7 @@ function inputScopeProblem(location: InputLocation, policy: ScopePolicy, what: s
   for (const own of [...policy.reservedPrefixes, ...policy.outputPrefixes]) {
     if (isWithin(location, { bucket: policy.runBucket, prefix: own })) return `${what} ${shown} lies under "${own}", which holds the system's own objects and is never read as input`;
     if (location.isPrefix && location.bucket === policy.runBucket && own.startsWith(location.key)) {
-      return `${what} ${shown} holds "${own}", which holds the system's own objects and is never read as input`;
+      return `${what} ${shown} contains "${own}", where the system keeps its own objects, which are never read as input`;
     }
   }
   if (!policy.inputScopes.some((scope) => isWithin(location, scope))) {

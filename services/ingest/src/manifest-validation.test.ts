@@ -138,7 +138,7 @@ describe('checkManifestPolicy', () => {
     const wide = { ...scopes, inputScopes: [{ bucket: 'datashunt', prefix: '' }] };
     const check = checkManifestPolicy(parse({ input: { uri: 's3://datashunt/' } }), { scopes: wide, endpoints });
     expect(check.ok).toBe(false);
-    if (!check.ok) expect(check.issues).toEqual([{ path: 'input.uri', message: expect.stringContaining('holds "manifests/"') }]);
+    if (!check.ok) expect(check.issues).toEqual([{ path: 'input.uri', message: expect.stringContaining('contains "manifests/"') }]);
   });
 
   it('names each policy problem', () => {

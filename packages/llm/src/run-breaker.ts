@@ -27,6 +27,11 @@ export class RunBreaker {
     await this.redis.set(this.key(runId), message, 'EX', TTL_SECONDS, 'NX');
   }
 
+  /** A resumed run may call again (the operator fixed the key or the model). */
+  async reset(runId: string): Promise<void> {
+    await this.redis.del(this.key(runId));
+  }
+
   /** The message that stopped the run, or null while it may call. */
   tripped(runId: string): Promise<string | null> {
     return this.redis.get(this.key(runId));

@@ -46,6 +46,10 @@ export interface RunSnapshot {
   /** Where manifest.delta came from; absent in snapshots written before delta targets (a number from the manifest). */
   deltaSource?: DeltaSource;
   input: { bucket: string; key: string };
+  /** The input's ETag when the run was planned: a resume refuses an input that changed since. */
+  inputEtag?: string;
+  /** 0 for the first attempt, +1 per resume (see attemptParts). */
+  attempt?: number;
   createdAt: string;
 }
 

@@ -32,6 +32,11 @@ export class RunStore {
     await putJson(this.s3, this.ref(this.keys(snapshot.manifest.output.prefix, snapshot.runId).manifest), snapshot);
   }
 
+  /** The snapshot as S3 holds it now, bypassing the cache (ingest, which may rewrite it on a resume). */
+  freshSnapshot(outputPrefix: string, runId: string): Promise<RunSnapshot | undefined> {
+    return getJsonIfExists<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest));
+  }
+
   snapshot(outputPrefix: string, runId: string): Promise<RunSnapshot> {
     return this.snapshots.get(runId, () => getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest)));
   }
@@ -108,5 +113,14 @@ export class RunStore {
 
   partTally(outputPrefix: string, runId: string, shard: number): Promise<TallyState> {
     return getJson<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+  }
+
+  /**
+   * Whether a shard's part is finished and needs no redoing on a resume: its tally exists and none of
+   * its rows fell back because the endpoint refused the run or the run was cancelled.
+   */
+  async partIsFinal(outputPrefix: string, runId: string, shard: number): Promise<boolean> {
+    const tally = await getJsonIfExists<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+    return tally !== undefined && !tally.fallbackReasons.llm_error && !tally.fallbackReasons.cancelled;
   }
 }

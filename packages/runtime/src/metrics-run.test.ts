@@ -9,7 +9,6 @@ describe('rejectClass', () => {
     ['expected 784 pixel values for model input shape [28, 28], got 3', 'input_kind'],
     ["line 6: label is not one of the task's labels (ham, spam)", 'label'],
     ['line 7: id: Required', 'schema'],
-    ['shard 2 failed: not valid JSON in the part', 'shard_failed'],
     ['something new', 'other'],
   ])('%s -> %s', (reason, expected) => {
     expect(rejectClass(reason)).toBe(expected);

@@ -2,12 +2,11 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResultSourceSchema, type LlmCallObservation } from '@datashunt/contracts';
 
 /** The few classes a reject's free-text reason is counted under, so the label's cardinality stays fixed. */
-export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'shard_failed', 'other'] as const;
+export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'other'] as const;
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
 /** First match wins; ingest's reasons start "line N: " and whatever else it rejects is a schema issue. */
 const REJECT_PATTERNS: Array<[RejectClass, RegExp]> = [
-  ['shard_failed', /^shard \d+ failed/],
   ['blank', /^line \d+: blank line/],
   ['invalid_json', /^line \d+: not valid JSON/],
   ['input_kind', /^line \d+: input must be|pixel values/],

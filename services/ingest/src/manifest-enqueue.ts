@@ -1,16 +1,5 @@
-import { createHash } from 'node:crypto';
-import { jobId } from '@datashunt/contracts';
+import { jobId, manifestIdentity, type ManifestObject } from '@datashunt/contracts';
 import type { Runtime } from '@datashunt/runtime';
-
-export interface ManifestObject {
-  bucket: string;
-  key: string;
-  etag: string;
-}
-
-export function manifestIdentity(m: ManifestObject): string {
-  return createHash('sha256').update(`${m.bucket}/${m.key}#${m.etag}`).digest('hex').slice(0, 16);
-}
 
 /** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
 const SEEN_TTL_SECONDS = 90 * 24 * 3600;

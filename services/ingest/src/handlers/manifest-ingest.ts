@@ -1,10 +1,13 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
-import { ModelCalibrations, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
+import { RunBreaker } from '@datashunt/llm';
+import { ModelCalibrations, RunCancellation, RunProgress, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import {
+  deleteObject,
   detectCompressedOrBinary,
   getBytes,
+  getJsonIfExists,
   getFirstBytes,
   headObject,
   isNotFound,
@@ -15,7 +18,6 @@ import {
   toJsonl,
 } from '@datashunt/storage';
 import { resolveManifestDelta } from '../manifest-delta.js';
-import { manifestIdentity } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
 import { checkSmallModel } from '../model-check.js';
 import { checkRow } from '../row-validation.js';
@@ -28,37 +30,49 @@ interface StepData {
   runId?: string;
   outputPrefix?: string;
   shards?: number;
+  attempt?: number;
 }
 
 /**
  * Plans a run from a manifest (step "plan"): validates it, snapshots it, streams the dataset into
  * shards and adds one score -> route flow per shard as children of this job. When every shard is
- * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize.
+ * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize. A resume
+ * (`datashunt runs resume`) plans a failed run again from its snapshot, keeping its finished shards.
  */
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const control = { progress: new RunProgress(runtime.redis, prefix), breaker: new RunBreaker(runtime.redis, prefix), cancellation: new RunCancellation(runtime.redis, prefix) };
   return defineHandler({
     name: 'manifest-ingest',
     async handle(payload, { job, token }) {
       const state = job.data as StepData;
       if (state.step !== 'collect') {
-        const planned = await plan(runtime, runs, payload, job);
+        const planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
         if (planned.status !== 'planned') return planned;
-        await job.updateData({ ...job.data, step: 'collect', runId: planned.runId, outputPrefix: planned.outputPrefix, shards: planned.shards });
+        const { runId, outputPrefix, shards, attempt } = planned;
+        await job.updateData({ ...job.data, step: 'collect', runId, outputPrefix, shards, attempt });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
-      const { runId, outputPrefix, shards } = job.data as Required<StepData>;
+      const { runId, outputPrefix, shards, attempt = 0 } = job.data as Required<Omit<StepData, 'attempt'>> & StepData;
       const failures = await job.getIgnoredChildrenFailures();
       const failedShards = Object.entries(failures).map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
+      await control.progress.phase(runId, 'finalizing');
       await runtime.queues.add({
         name: 'finalize-run',
-        data: { runId, outputPrefix, shards, failedShards },
-        opts: { jobId: jobId('finalize-run', runId) },
+        data: { runId, outputPrefix, shards, attempt, failedShards },
+        opts: { jobId: jobId('finalize-run', ...attemptParts(runId, attempt)) },
       });
-      if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; their rows become rejects');
+      if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; the run fails and `datashunt runs resume` finishes them');
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
+}
+
+interface RunControl {
+  progress: RunProgress;
+  breaker: RunBreaker;
+  cancellation: RunCancellation;
 }
 
 /** Route job ids end in the shard index (see routeJobId), which is all finalize needs of a failure. */
@@ -66,16 +80,16 @@ function shardOfKey(key: string): number {
   return Number(key.split('.').pop());
 }
 
-export function routeJobId(runId: string, shard: number): string {
-  return jobId('route-shard', runId, shard);
+export function routeJobId(runId: string, attempt: number, shard: number): string {
+  return jobId('route-shard', ...attemptParts(runId, attempt), shard);
 }
 
 type PlanOutcome =
-  | { status: 'planned'; runId: string; outputPrefix: string; shards: number }
+  | { status: 'planned'; runId: string; outputPrefix: string; shards: number; attempt: number }
   | { status: 'invalid'; manifestKey: string; errorKey: string; message: string }
   | { status: 'already-finished'; manifestKey: string; runId: string; reportKey: string };
 
-async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
+async function plan(runtime: Runtime, runs: RunStore, control: RunControl, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
   let bytes: Buffer;
   try {
     bytes = await getBytes(runtime.s3, object);
@@ -104,7 +118,7 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
 
-  const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
+  const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;
   // S3, not Redis, says whether this manifest version already ran: a Redis that forgot it never re-runs (and re-pays) it.
   const reportKey = runs.keys(outputPrefix, runId).report;
@@ -112,7 +126,9 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     runtime.logger.info({ runId, manifest: object.key }, 'manifest version already ran; not running it again');
     return { status: 'already-finished', manifestKey: object.key, runId, reportKey };
   }
-  const snapshot: RunSnapshot = {
+  // A snapshot without a report is this version half done (Redis forgot it, or this job is retried): go on from it.
+  const earlier = await runs.freshSnapshot(outputPrefix, runId);
+  const snapshot: RunSnapshot = earlier ?? {
     runId,
     manifestKey: object.key,
     manifestBucket: object.bucket,
@@ -120,18 +136,62 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     manifest: { ...manifest, delta: delta.delta },
     deltaSource: delta.source,
     input,
+    inputEtag: inputHead.etag,
+    attempt: 0,
     createdAt: new Date().toISOString(),
   };
-  await runs.saveSnapshot(snapshot);
+  if (!earlier) await runs.saveSnapshot(snapshot);
+  return shardInput(runtime, runs, control, snapshot, job);
+}
 
+/** Plans a failed run again: same snapshot, next attempt, with its breaker and cancel note cleared. */
+async function planResume(runtime: Runtime, runs: RunStore, control: RunControl, resume: { runId: string; outputPrefix: string }, job: Job): Promise<PlanOutcome> {
+  const { runId, outputPrefix } = resume;
+  const snapshot = await runs.freshSnapshot(outputPrefix, runId);
+  if (!snapshot) throw new UnrecoverableError(`cannot resume ${runId}: no run snapshot under ${outputPrefix}`);
+  const reportKey = runs.keys(outputPrefix, runId).report;
+  const report = await getJsonIfExists<Report>(runtime.s3, runs.ref(reportKey));
+  if (report && report.status !== 'failed') {
+    runtime.logger.info({ runId, status: report.status }, 'only a failed run can be resumed; not running it again');
+    return { status: 'already-finished', manifestKey: snapshot.manifestKey, runId, reportKey };
+  }
+  const inputHead = await headObject(runtime.s3, snapshot.input);
+  if (!inputHead) throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${snapshot.input.bucket}/${snapshot.input.key} is gone`);
+  if (snapshot.inputEtag && inputHead.etag !== snapshot.inputEtag) {
+    throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${snapshot.input.bucket}/${snapshot.input.key} changed since the run started; submit a new manifest`);
+  }
+  const next = { ...snapshot, attempt: (snapshot.attempt ?? 0) + 1 };
+  await runs.saveSnapshot(next);
+  await Promise.all([control.breaker.reset(runId), control.cancellation.clear(runId)]);
+  // The failed report goes: the run is running again, and finalize writes the next one.
+  await deleteObject(runtime.s3, runs.ref(reportKey));
+  runtime.logger.info({ runId, attempt: next.attempt }, 'resuming run');
+  return shardInput(runtime, runs, control, next, job);
+}
+
+/**
+ * Streams the input into shards and adds a score -> route flow per shard, except for shards whose part
+ * an earlier attempt already finished. Re-running it writes the same shard objects.
+ */
+async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, job: Job): Promise<PlanOutcome> {
+  const { runId, manifest, input } = snapshot;
+  const outputPrefix = manifest.output.prefix;
+  const attempt = snapshot.attempt ?? 0;
+  await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   let rows = 0;
   let rejects = 0;
+  let kept = 0;
   let shardIndex = 0;
   let shardRows: ValidatedLine[] = [];
   let shardRejects: RejectRecord[] = [];
   const flush = async () => {
-    await writeShard(runtime, runs, { runId, outputPrefix, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent });
+    const shard = { runId, outputPrefix, attempt, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent };
+    if (attempt > 0 && (await runs.partIsFinal(outputPrefix, runId, shardIndex))) {
+      await control.progress.shardKept(runId, shardIndex, shardRows.length);
+      kept += 1;
+    } else await writeShard(runtime, runs, shard);
+    await control.progress.ingested(runId, { rows, ingestRejects: rejects });
     shardIndex += 1;
     shardRows = [];
     shardRejects = [];
@@ -151,25 +211,26 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
   }
   if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
   await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects });
-  runtime.logger.info({ runId, shards: shardIndex, rows, rejects, manifest: object.key }, 'run planned');
-  return { status: 'planned', runId, outputPrefix, shards: shardIndex };
+  await control.progress.ingested(runId, { rows, ingestRejects: rejects, shards: shardIndex });
+  runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, manifest: snapshot.manifestKey }, 'run planned');
+  return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt };
 }
 
 async function writeShard(
   runtime: Runtime,
   runs: RunStore,
-  s: { runId: string; outputPrefix: string; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
+  s: { runId: string; outputPrefix: string; attempt: number; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
 ) {
   const keys = runs.keys(s.outputPrefix, s.runId);
   await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);
   await putBytes(runtime.s3, runs.ref(keys.shardRejects(s.shard)), toJsonl(s.rejects));
   runtime.metrics.run.countRejects(s.rejects.map((r) => r.reason));
-  const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length };
-  // A failed shard must not stall the run: its parent goes on and finalize turns its rows into rejects.
-  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: jobId('score-shard', s.runId, s.shard), ignoreDependencyOnFailure: true } });
+  const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length, attempt: s.attempt };
+  // A failed shard must not stall the run: its parent goes on, and the run fails with the shard named.
+  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: jobId('score-shard', ...attemptParts(s.runId, s.attempt), s.shard), ignoreDependencyOnFailure: true } });
   await runtime.queues.addFlow(
     runtime.queues.node(
-      { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },
+      { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.attempt, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },
       [scoreJob],
     ),
   );

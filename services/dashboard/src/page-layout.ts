@@ -13,8 +13,8 @@ h1{font-size:22px;margin:8px 0}h2{font-size:16px;margin:24px 0 8px}
 .sub{color:#6b7280;font-size:12px}
 table{border-collapse:collapse;background:#fff;border:1px solid #e5e7eb}
 th,td{padding:6px 10px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top}
-th{background:#f3f4f6;font-weight:600}th[scope=row]{background:#fff;font-weight:400}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-.status{display:inline-block;padding:1px 8px;border-radius:9px;font-size:12px;font-weight:600;background:#e5e7eb;color:#374151}
+th{background:#f3f4f6;font-weight:600}th[scope=row]{background:#fff;font-weight:400}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.nowrap{white-space:nowrap}
+.status{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:9px;font-size:12px;font-weight:600;background:#e5e7eb;color:#374151}
 .status-succeeded{background:#dcfce7;color:#166534}.status-succeeded-with-warnings{background:#fef9c3;color:#854d0e}
 .status-failed,.status-refused{background:#fee2e2;color:#991b1b}.status-cancelled{background:#e5e7eb;color:#374151}
 .status-planning,.status-running,.status-finalizing{background:#dbeafe;color:#1e40af}

@@ -44,7 +44,7 @@ function progressSection(run: RunView): SafeHtml {
     b.total === null
       ? html`reading the input: ${count(b.finished)} rows done so far`
       : html`<span data-field="finished">${count(b.finished)}</span> of ${count(b.total)} rows done (<span data-field="fraction">${percent(b.fraction)}</span>)${
-          run.live ? html` · ${b.etaSeconds === null ? 'no estimate yet' : html`about ${duration(b.etaSeconds)} left`}` : null
+          run.live ? html` · ${b.etaSeconds === null ? 'no estimate yet' : html`about ${duration(Math.max(1, b.etaSeconds))} left`}` : null
         }`;
   return html`<section id="progress"><h2>Progress</h2>
 ${bar('rows done', [{ fraction: b.fraction ?? 0, color: run.state === 'failed' ? '#dc2626' : '#2563eb', name: 'rows done' }])}

@@ -9,7 +9,7 @@ export function runsListPage(runs: RunView[], where: string[], now = Date.now())
     (run) => html`<tr data-run="${run.runId}">
 <td><a href="${runHref(run.runId)}" data-field="name">${run.name}</a><div class="sub">${run.runId}</div>${run.reason ? html`<div class="sub" data-field="reason">${run.reason}</div>` : null}</td>
 <td>${statusBadge(run.state)}${run.live && run.bar?.fraction != null ? html` <span class="sub" data-field="done">${percent(run.bar.fraction)} done</span>` : null}</td>
-<td class="sub">${timestamp(run.startedAt)}</td>
+<td class="sub nowrap">${timestamp(run.startedAt)}</td>
 <td class="num" data-field="rows">${count(run.rows)}</td>
 <td class="num" data-field="query-share">${percent(run.queryShare)}</td>
 <td class="num" data-field="cost">${usd(run.costUsd)}</td>

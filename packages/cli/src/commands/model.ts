@@ -118,9 +118,9 @@ async function list(argv: string[]): Promise<number> {
   }
   const rows = entries.map(({ meta, current }) => [
     meta.name, meta.version, meta.role, meta.family, meta.labels.length, meta.validation?.accuracy?.toFixed(4) ?? '-',
-    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', current.join(',') || '-', meta.promotion ? (meta.promotion.promoted ? 'promoted' : 'candidate') : '-',
+    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', meta.promotion ? (meta.promotion.promoted ? 'promoted' : 'candidate') : '-', current.join(',') || '-',
   ]);
-  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'current', 'gate'], rows));
+  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'gate', 'current'], rows));
   // A candidate's reason carries both numbers of the gate (DS+ with and without it on held-out rows).
   for (const { meta } of entries) if (meta.promotion && !meta.promotion.promoted) console.log(`candidate ${meta.name} ${meta.version}: ${meta.promotion.reason}`);
   return 0;

@@ -4,7 +4,9 @@ import { runServices, type RunningServices } from '@datashunt/runtime';
 import { Scorer, type TrainAndRegisterResult } from '@datashunt/small-models';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import {
+  DEFAULT_DISTILL_OPTIONS,
   enqueueDistillation,
+  isHeldOut,
   listDistillationSchedules,
   scheduleDistillation,
   trainerService,
@@ -106,6 +108,17 @@ describe('2CD distillation', () => {
     expect(await stack.registry.current('spam-text', 'specific')).toBe(specific.meta.version);
 
     // Measured on the labelled rows, marked as evaluation so that 2CD never learns from it.
+    // What the gate would have said on gold labels, on the same held-out rows (the specialist is unsure
+    // of all of them, so DS+ without the version sends each to the large model).
+    const heldOut = answered.filter((r) => isHeldOut(byId.get(String(r.id))!.input, DEFAULT_DISTILL_OPTIONS.holdout));
+    expect(heldOut).toHaveLength(summary.heldOut);
+    const candidate = await Scorer.load(stack.registry, 'spam-text', summary.version, { executionProviders: ['cpu'] });
+    const candidateProbs = await candidate.score(heldOut.map((r) => byId.get(String(r.id))!.input)).finally(() => candidate.release());
+    const goldGate = {
+      without: goldShare(heldOut),
+      with: goldShare(heldOut.map((r, i) => (Math.max(...candidateProbs[i]!) >= delta ? { ...r, label: candidate.meta.labels[candidateProbs[i]![0]! >= candidateProbs[i]![1]! ? 0 : 1]! } : r))),
+    };
+
     const after = await run('after-2cd', { dataset: 'datasets/spam-600.jsonl', purpose: 'evaluation' });
     const x1Inputs = x1Rows.map((r) => byId.get(String(r.id))!);
     const specificX1 = await goldAccuracy(specific.meta.version, x1Inputs);
@@ -119,6 +132,7 @@ describe('2CD distillation', () => {
         skipped: summary.skipped,
         x3Confidence: summary.x3Confidence,
         promotion: gate,
+        goldGate,
         x3Repeat: summary.x3Repeat,
         validation: summary.validation,
         queryProportion: { before: before.report.queryProportion, after: after.report.queryProportion },

@@ -189,7 +189,7 @@ export class DistillSetBuilder<I = unknown> {
       else this.x1.push({ id: row.id, input: row.input, set: 'x1', target: classification.target, ...gold });
       return;
     }
-    if (isHeldOut(key, this.holdout)) {
+    if (isHeldOutKey(key, this.holdout)) {
       if (this.heldOut.length >= this.maxRows) this.skipped['over-cap'] += 1;
       else this.heldOut.push({ id: row.id, input: row.input, p1: context.p1!, delta: context.delta, answer: classification, ...gold });
       return;
@@ -213,8 +213,12 @@ export class DistillSetBuilder<I = unknown> {
   }
 }
 
-/** Whether an input (by its fingerprint) falls in the held-out share, for a given seed. */
-function isHeldOut(key: string, holdout: HoldOut): boolean {
+/** Whether an input falls in the held-out share, for a given seed. */
+export function isHeldOut(input: unknown, holdout: HoldOut): boolean {
+  return isHeldOutKey(inputKey(input), holdout);
+}
+
+function isHeldOutKey(key: string, holdout: HoldOut): boolean {
   if (holdout.fraction === 0) return false;
   const digest = createHash('sha1').update(`${holdout.seed}\n${key}`).digest();
   return digest.readUInt32BE(0) / 2 ** 32 < holdout.fraction;

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { encodePng, pixelsToImage } from '@datashunt/algorithms';
 import { FeaturizerSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type ManifestInput, type RejectRecord, type ResultRecord } from '@datashunt/contracts';
 import { trainAndRegister } from '@datashunt/small-models';
-import type { RunPlan } from '@datashunt/runs';
+import type { RunInputs, RunPlan } from '@datashunt/runs';
 import { getBytes, getJson, putBytes, readAllJsonl } from '@datashunt/storage';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -107,10 +107,18 @@ describe('input and output formats', () => {
       },
     ]);
     const plan = await getJson<Required<RunPlan>>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: prefix!.keys.state });
-    expect(plan.inputs.map((i) => [i.object.split('/').pop(), i.format, i.firstLine, i.lines])).toEqual([
-      ['part-1.jsonl', 'jsonl', 1, 101],
-      ['part-2.csv', 'csv', 102, second.length + 1],
+    expect(plan.inputs.map((i) => [i.object.split('/').pop(), i.firstLine, i.lines])).toEqual([
+      ['part-1.jsonl', 1, 101],
+      ['part-2.csv', 102, second.length + 1],
     ]);
+    // The objects read and how, recorded for a resume (the _SUCCESS marker skipped).
+    const inputs = await getJson<RunInputs>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: prefix!.keys.inputs });
+    expect(inputs.objects.map((o) => [o.key.split('/').pop(), o.format])).toEqual([
+      ['part-1.jsonl', { records: 'jsonl', gzip: false }],
+      ['part-2.csv', { records: 'csv', gzip: false }],
+    ]);
+    const gzipInputs = await getJson<RunInputs>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: gzip!.keys.inputs });
+    expect(gzipInputs.objects[0]!.format).toEqual({ records: 'jsonl', gzip: true });
 
     // results.csv and results.parquet hold results.jsonl's rows, in its order, flattened.
     const { s3, bucket } = stack.runtime;

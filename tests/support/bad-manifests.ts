@@ -28,6 +28,7 @@ export function validManifest(inputKey: string): Json {
     maxRejectShare: 0.5,
     output: { prefix: 'runs/', include: ['input'], formats: ['jsonl', 'csv', 'parquet'], probabilities: true },
     shardSize: 100,
+    purpose: 'production',
   };
 }
 
@@ -109,7 +110,7 @@ export function badManifests(inputKey: string): BadManifest[] {
     ['task.labels', []], ['task.labels', ['ham']], ['task.labels', ['ham', 'ham']], ['task.labels', ['ham', '']], ['task.instruction', ''],
     ['name', 'has space'], ['name', '.hidden'], ['name', '../escape'], ['name', 'x'.repeat(81)], ['name', ''],
     ['smallModel.name', '..'], ['smallModel.name', 'a/b'], ['smallModel.name', ''], ['smallModel.version', '../../runs'], ['smallModel.version', '.'],
-    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''],
+    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''], ['purpose', 'training'],
     ['input.format', 'xlsx'], ['input.format', 'JSONL'], ['input.fields.text', ''], ['input.fields.id', 'x'.repeat(257)],
     ['input.fields', { text: 'input', pixels: 'px' }], ['input.fields.label', 'input'], ['input.fields.image', 'png'],
     ['output.formats', []], ['output.formats', ['xlsx']], ['output.formats', ['csv', 'csv']], ['output.include', ['']],

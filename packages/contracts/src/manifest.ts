@@ -126,6 +126,8 @@ export const ManifestSchema = z.strictObject({
   maxRejectShare: z.number().min(0).max(1).optional(),
   output: OutputSchema.default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),
+  /** evaluation: a run that measures, never a source of 2CD training rows unless named explicitly. */
+  purpose: z.enum(['production', 'evaluation']).default('production'),
 });
 
 type FieldIssue = { path: string; message: string };

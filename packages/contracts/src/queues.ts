@@ -23,6 +23,8 @@ const RunRef = z.object({ runId: z.string(), outputPrefix: z.string() });
 const ScoreShard = RunRef.extend({
   shard: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
+  /** The run's attempt (0 first, +1 per resume): part of its jobs' ids, so a resume never collides with kept jobs of an earlier attempt. */
+  attempt: z.number().int().nonnegative().default(0),
 });
 
 /**
@@ -51,7 +53,13 @@ export const catalog = {
   },
   'manifest-ingest': {
     queue: 'ingest',
-    schema: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }),
+    schema: z.object({
+      bucket: z.string(),
+      key: z.string(),
+      etag: z.string(),
+      /** Set by `datashunt runs resume`: finish a failed run from its snapshot, keeping its finished shards. */
+      resume: RunRef.optional(),
+    }),
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   'score-shard': {
@@ -71,12 +79,21 @@ export const catalog = {
   },
   'finalize-run': {
     queue: 'finalize',
-    schema: RunRef.extend({ shards: z.number().int().nonnegative(), failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]) }),
+    schema: RunRef.extend({
+      shards: z.number().int().nonnegative(),
+      attempt: z.number().int().nonnegative().default(0),
+      failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]),
+    }),
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   distill: {
     queue: 'distill',
-    schema: z.object({ modelName: z.string(), runIds: z.array(z.string()).optional() }),
+    schema: z.object({
+      modelName: z.string(),
+      runIds: z.array(z.string()).optional(),
+      /** Without runIds: also learn from runs whose rows carry gold labels (left out by default, as likely evaluation data). */
+      includeLabelled: z.boolean().optional(),
+    }),
     options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...kept },
   },
 } as const satisfies Record<string, { queue: string; schema: z.ZodType; options: CatalogJobOptions }>;
@@ -106,6 +123,11 @@ export function jobsOfQueue(queue: QueueName): JobName[] {
 
 export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
   return catalog[name].schema.parse(data) as JobPayload<N>;
+}
+
+/** The id parts that name a run's attempt: the first attempt's ids stay as they always were. */
+export function attemptParts(runId: string, attempt: number): string[] {
+  return attempt > 0 ? [runId, `a${attempt}`] : [runId];
 }
 
 /** BullMQ job ids must not contain ':'; ids are built from these parts only. */

@@ -29,6 +29,8 @@ export const ReportSchema = z.object({
   rows: z.number().int(),
   results: z.number().int(),
   rejects: z.number().int(),
+  /** Rows of shards that failed for good (a failed run); `datashunt runs resume` finishes them. */
+  unfinishedRows: z.number().int().default(0),
   bySource: z.record(ResultSourceSchema, z.number().int()),
   fallbackReasons: z.record(z.string(), z.number().int()),
   /** Share of result rows the large model was asked about (paid or cached). */

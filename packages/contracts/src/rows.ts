@@ -13,8 +13,8 @@ export type DatasetRow = z.infer<typeof DatasetRowSchema>;
 export const ResultSourceSchema = z.enum(['small', 'learnable', 'large', 'fallback']);
 export type ResultSource = z.infer<typeof ResultSourceSchema>;
 
-/** Why a row that needed the large model ended with the small model's answer instead. */
-export const FallbackReasonSchema = z.enum(['unresolved', 'over_budget', 'llm_error']);
+/** Why a row that needed the large model ended with the small model's answer instead (cancelled: the run was cancelled before it was asked). */
+export const FallbackReasonSchema = z.enum(['unresolved', 'over_budget', 'llm_error', 'cancelled']);
 export type FallbackReason = z.infer<typeof FallbackReasonSchema>;
 
 export const TokensSchema = z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() });

@@ -1,4 +1,5 @@
 import type { DatasetRow, DeltaSource, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
+import type { ImageShape, ObjectFormat } from '@datashunt/formats';
 
 type RowId = DatasetRow['id'];
 
@@ -54,7 +55,32 @@ export interface RunSnapshot {
   /** Where manifest.delta came from; absent in snapshots written before delta targets (a number from the manifest). */
   deltaSource?: DeltaSource;
   input: { bucket: string; key: string };
+  /** The input's ETag when the run was planned: a resume refuses an input that changed since. */
+  inputEtag?: string;
+  /** 0 for the first attempt, +1 per resume (see attemptParts). */
+  attempt?: number;
   createdAt: string;
+}
+
+/** One object of a run's input, as planning found it. */
+export interface InputObject {
+  bucket: string;
+  key: string;
+  etag: string;
+  size: number;
+  format: ObjectFormat;
+}
+
+/**
+ * How ingest reads a run's input, fixed when the run is planned (runs/<id>/inputs.json), so that a
+ * retried plan or a resume reads the same objects, in the same order, the same way.
+ */
+export interface RunInputs {
+  /** input.uri named a prefix: rejects then name each row's object. */
+  isPrefix: boolean;
+  objects: InputObject[];
+  /** The square size images are decoded to (input.fields.image). */
+  image?: ImageShape;
 }
 
 /** Ingest's record of the run's planned shards, written once sharding is done. */
@@ -63,5 +89,5 @@ export interface RunPlan {
   rows: number;
   rejects: number;
   /** The objects read, in order, and the rows (lines) each gave: row numbers continue from one to the next. */
-  inputs?: Array<{ object: string; etag: string; format: string; firstLine: number; lines: number }>;
+  inputs?: Array<{ object: string; firstLine: number; lines: number }>;
 }

@@ -3,7 +3,7 @@ import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contract
 import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
 import { PromiseCache } from './promise-cache.js';
-import type { CarriedColumns, HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import type { CarriedColumns, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -32,8 +32,22 @@ export class RunStore {
     await putJson(this.s3, this.ref(this.keys(snapshot.manifest.output.prefix, snapshot.runId).manifest), snapshot);
   }
 
+  /** The snapshot as S3 holds it now, bypassing the cache (ingest, which may rewrite it on a resume). */
+  freshSnapshot(outputPrefix: string, runId: string): Promise<RunSnapshot | undefined> {
+    return getJsonIfExists<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest));
+  }
+
   snapshot(outputPrefix: string, runId: string): Promise<RunSnapshot> {
     return this.snapshots.get(runId, () => getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest)));
+  }
+
+  async saveInputs(outputPrefix: string, runId: string, inputs: RunInputs): Promise<void> {
+    await putJson(this.s3, this.ref(this.keys(outputPrefix, runId).inputs), inputs);
+  }
+
+  /** Undefined for runs planned before inputs were recorded (one JSONL object: the snapshot's input). */
+  inputs(outputPrefix: string, runId: string): Promise<RunInputs | undefined> {
+    return getJsonIfExists<RunInputs>(this.s3, this.ref(this.keys(outputPrefix, runId).inputs));
   }
 
   async savePlan(outputPrefix: string, runId: string, plan: RunPlan): Promise<void> {
@@ -109,5 +123,14 @@ export class RunStore {
 
   partTally(outputPrefix: string, runId: string, shard: number): Promise<TallyState> {
     return getJson<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+  }
+
+  /**
+   * Whether a shard's part is finished and needs no redoing on a resume: its tally exists and none of
+   * its rows fell back because the endpoint refused the run or the run was cancelled.
+   */
+  async partIsFinal(outputPrefix: string, runId: string, shard: number): Promise<boolean> {
+    const tally = await getJsonIfExists<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+    return tally !== undefined && !tally.fallbackReasons.llm_error && !tally.fallbackReasons.cancelled;
   }
 }

@@ -15,7 +15,6 @@ describe('rejectClass', () => {
     ["datasets/tickets nov.jsonl line 6: category (input.fields.label) is not one of the task's labels (ham, spam)", 'label'],
     ['row 12: ticket (input.fields.id): missing', 'schema'],
     ['record 5 (starts on line 7): has 2 fields; the header has 3', 'schema'],
-    ['shard 2 failed: not valid JSON in the part', 'shard_failed'],
     ['something new', 'other'],
   ])('%s -> %s', (reason, expected) => {
     expect(rejectClass(reason)).toBe(expected);

@@ -2,7 +2,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResultSourceSchema, type LlmCallObservation } from '@datashunt/contracts';
 
 /** The few classes a reject's free-text reason is counted under, so the label's cardinality stays fixed. */
-export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'shard_failed', 'other'] as const;
+export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'other'] as const;
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
 /**
@@ -13,7 +13,6 @@ const AT = String.raw`(?:^|\s)(?:line|record|row) \d+(?: \(starts on line \d+\))
 
 /** First match wins; whatever else ingest rejects at a position is a schema issue (a missing or mistyped field). */
 const REJECT_PATTERNS: Array<[RejectClass, RegExp]> = [
-  ['shard_failed', /^shard \d+ failed/],
   ['blank', new RegExp(`${AT}blank line`)],
   ['invalid_json', new RegExp(`${AT}not valid JSON`)],
   ['input_kind', new RegExp(`${AT}.*(?:must be a string for a|must be an array of pixel values|PNG or JPEG| image)|pixel values`)],

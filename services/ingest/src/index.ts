@@ -5,7 +5,7 @@ import { manifestSweepHandler } from './handlers/manifest-sweep.js';
 import { createNotificationServer, listen } from './notification-server.js';
 import { webhookAuth } from './webhook-auth.js';
 
-export { enqueueManifest, manifestIdentity } from './manifest-enqueue.js';
+export { enqueueManifest } from './manifest-enqueue.js';
 export { checkManifest } from './manifest-validation.js';
 export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 

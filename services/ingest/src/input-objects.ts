@@ -10,8 +10,8 @@ import {
   readParquetRecords,
   resolveObjectFormat,
   type InputRecord,
-  type ObjectFormat,
 } from '@datashunt/formats';
+import type { InputObject } from '@datashunt/runs';
 import type { Runtime } from '@datashunt/runtime';
 import { getFirstBytes, getStream, headObject, listObjects, objectByteRanges } from '@datashunt/storage';
 import type { ManifestIssue } from './manifest-validation.js';
@@ -25,15 +25,6 @@ export const MAX_INPUT_OBJECTS = 10_000;
 const PROBES_AT_ONCE = 8;
 /** Enough to say what is wrong without an error.json of ten thousand lines. */
 const MAX_ISSUES = 20;
-
-/** One object of a run's input, as planning found it. */
-export interface InputObject {
-  bucket: string;
-  key: string;
-  etag: string;
-  size: number;
-  format: ObjectFormat;
-}
 
 export type InputPlan = { ok: true; objects: InputObject[] } | { ok: false; message: string; issues: ManifestIssue[] };
 

@@ -22,7 +22,7 @@ export interface RowMapping {
   storesLinesAsIs: boolean;
 }
 
-export function rowMapping(manifest: Manifest, image?: ImageShape): RowMapping {
+export function rowMapping(manifest: Pick<Manifest, 'task' | 'input' | 'output'>, image?: ImageShape): RowMapping {
   const fields = manifest.input.fields ?? {};
   const inputRole: InputRole = fields.image !== undefined ? 'image' : fields.pixels !== undefined ? 'pixels' : manifest.task.inputKind === 'text' ? 'text' : 'pixels';
   const id = fields.id ?? 'id';

@@ -12,8 +12,10 @@ import {
 } from '@datashunt/trainer';
 
 const USAGE = `usage: datashunt distill <command> [options]
-  now        --model NAME [--runs ID,ID] [--wait] [--timeout-minutes N] [--json]
-             enqueue 2CD for a model over its finished runs (or only the given ones); --wait prints the outcome
+  now        --model NAME [--runs ID,ID] [--include-labelled] [--wait] [--timeout-minutes N] [--json]
+             enqueue 2CD for a model over its finished runs (or only the given ones); --wait prints the outcome.
+             Without --runs, evaluation runs are never used, nor runs whose rows carry gold labels unless
+             --include-labelled. The new learnable version is promoted only if the promotion gate allows it.
   schedule   --model NAME (--every 24h | --cron "0 3 * * *" [--tz Europe/Paris])
              redistill on a schedule (one schedule per model; scheduling again replaces it)
   unschedule --model NAME
@@ -39,12 +41,12 @@ async function withRuntime<T>(use: (runtime: Runtime) => Promise<T>): Promise<T>
 }
 
 async function now(argv: string[]): Promise<number> {
-  const o = options(argv, { model: str, runs: str, wait: bool, 'timeout-minutes': { type: 'string', default: '120' }, json: bool });
+  const o = options(argv, { model: str, runs: str, 'include-labelled': bool, wait: bool, 'timeout-minutes': { type: 'string', default: '120' }, json: bool });
   const modelName = required(o.model, 'model');
   const runIds = o.runs ? o.runs.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   const timeoutMs = positive(o['timeout-minutes'], 'timeout-minutes') * 60_000;
   return withRuntime(async (runtime) => {
-    const job = await enqueueDistillation(runtime, { modelName, ...(runIds ? { runIds } : {}) });
+    const job = await enqueueDistillation(runtime, { modelName, ...(runIds ? { runIds } : {}), ...(o['include-labelled'] ? { includeLabelled: true } : {}) });
     console.error(`enqueued distill job ${job.id}`);
     if (!o.wait) return 0;
     const summary = await waitForDistillation(runtime, job, timeoutMs);
@@ -92,13 +94,17 @@ function formatSummary(s: DistillSummary): string {
     `${s.modelName} (specific ${s.specificVersion}): ${s.status}`,
     `runs used: ${s.runs.length ? s.runs.join(', ') : '(none)'}`,
     ...s.refusedRuns.map((r) => `run ${r.runId} not used: ${r.reason}`),
-    `x1 (specialist sure) ${s.x1} rows, x3 (large model sure) ${s.x3} rows; left out: ${Object.entries(s.skipped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none'}`,
+    `x1 (specialist sure) ${s.x1} rows, x3 (large model sure) ${s.x3} rows, ${s.heldOut} large-model answers held out for the promotion gate; left out: ${Object.entries(s.skipped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none'}`,
+    s.x3Confidence.note,
   ];
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
+  const { accuracy, rawAccuracy } = s.x3Confidence;
+  if (accuracy) lines.push(`x3 against gold labels: ${pct(accuracy.accuracy)} of ${accuracy.rows} labelled rows${rawAccuracy ? ` (raw C_l would have selected ${rawAccuracy.rows} at ${pct(rawAccuracy.accuracy)})` : ''}`);
   if (s.status === 'trained') {
     const v = s.validation;
-    const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
     lines.push(
-      `learnable ${s.version} registered and promoted (parent ${s.parentVersion}; ${s.trainRows} training rows, x3 repeated ${s.x3Repeat}x)`,
+      `learnable ${s.version} registered ${s.promotion.promoted ? 'and promoted' : 'as a candidate (not promoted)'} (parent ${s.parentVersion}; ${s.trainRows} training rows, x3 repeated ${s.x3Repeat}x)`,
+      `promotion gate: ${s.promotion.reason}`,
       `validation (${v.rows} held-out rows): agreement ${pct(v.accuracy)}, on x1 ${pct(v.agreementX1)}, on x3 ${pct(v.agreementX3)}, ECE ${v.ece.toFixed(4)}`,
     );
   }

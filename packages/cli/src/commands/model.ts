@@ -25,7 +25,7 @@ const USAGE = `usage: datashunt model <command> [options]
            [--shape 28,28] [--scale X] [--target-accuracy X] [--no-promote]
   register --name N --onnx FILE --labels a,b --featurizer JSON|@FILE --output NAME --output-kind logits|probabilities
            [--task T] [--role specific|learnable] [--parent VERSION] [--vocab FILE] [--calibrated-delta X (small model alone)] [--promote]
-  list     [--name N] [--json]
+  list     [--name N] [--json]   versions, the current ones, and 2CD candidates the promotion gate kept back (with its reason)
   promote  --name N --role specific|learnable --version V
   eval     --name N (--version V | --role R, default specific) --data DATA [--json]
 DATA is a labelled JSONL file ({id, input: string | number[], label} per line) on disk or s3://bucket/key.
@@ -118,9 +118,11 @@ async function list(argv: string[]): Promise<number> {
   }
   const rows = entries.map(({ meta, current }) => [
     meta.name, meta.version, meta.role, meta.family, meta.labels.length, meta.validation?.accuracy?.toFixed(4) ?? '-',
-    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', current.join(',') || '-',
+    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', meta.promotion ? (meta.promotion.promoted ? 'promoted' : 'candidate') : '-', current.join(',') || '-',
   ]);
-  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'current'], rows));
+  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'gate', 'current'], rows));
+  // A candidate's reason carries both numbers of the gate (DS+ with and without it on held-out rows).
+  for (const { meta } of entries) if (meta.promotion && !meta.promotion.promoted) console.log(`candidate ${meta.name} ${meta.version}: ${meta.promotion.reason}`);
   return 0;
 }
 

@@ -3,7 +3,7 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
-import { RunStore, type HardRow } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
 /**
@@ -27,6 +27,8 @@ export function llmCallHandler(runtime: Runtime) {
   });
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
   const breaker = new RunBreaker(runtime.redis, prefix);
+  const cancellation = new RunCancellation(runtime.redis, prefix);
+  const progress = new RunProgress(runtime.redis, prefix);
   const maxWaitMs = runtime.config.LLM_MAX_RATE_WAIT_MS;
 
   /** Waits for a slot at most maxWaitMs away, or gives the worker slot back until one is free. */
@@ -72,6 +74,8 @@ export function llmCallHandler(runtime: Runtime) {
     if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
     const stopped = await breaker.tripped(payload.runId);
     if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
+    const cancelled = await cancellation.cancelled(payload.runId);
+    if (cancelled !== null) return fallback(payload, row, 'cancelled', `not asked: the run was ${cancelled}`);
     const spec = manifest.largeModel;
     const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
     let outcome: ClassifyOutcome;
@@ -113,6 +117,7 @@ export function llmCallHandler(runtime: Runtime) {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
       const result = await answer(payload, context, manifest);
       if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
+      await progress.answered(payload.runId);
       return result;
     },
   });

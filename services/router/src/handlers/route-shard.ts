@@ -1,12 +1,12 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
-import { RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
+import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
+import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
 import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
 
-export function llmCallJobId(runId: string, shard: number, line: number): string {
-  return jobId('llm-call', runId, shard, line);
+export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
+  return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
 }
 
 /**
@@ -16,9 +16,10 @@ export function llmCallJobId(runId: string, shard: number, line: number): string
  */
 export function routeShardHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'route-shard',
-    async handle({ runId, outputPrefix, shard }, { job, token }) {
+    async handle({ runId, outputPrefix, shard, attempt }, { job, token }) {
       const { manifest } = await runs.snapshot(outputPrefix, runId);
       const children = await job.getChildrenValues<unknown>();
       const versions = Object.values(children).find(isScoreResult);
@@ -46,9 +47,10 @@ export function routeShardHandler(runtime: Runtime) {
             name: 'llm-call',
             data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
             // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+            opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
           }));
           await runtime.queues.addBulk(calls);
+          await progress.shardRouted(runId, shard, scored.length, hard.length);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
           return finish(await job.getChildrenValues<unknown>(), await job.getIgnoredChildrenFailures());
@@ -66,6 +68,9 @@ export function routeShardHandler(runtime: Runtime) {
         const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
+        // A shard with no hard rows is routed and done at once.
+        if (answers.size === 0 && failureByLine.size === 0) await progress.shardRouted(runId, shard, scored.length, 0);
+        await progress.shardDone(runId, shard);
         return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }
     },

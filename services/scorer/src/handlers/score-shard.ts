@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Manifest } from '@datashunt/contracts';
-import { RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
+import { RunProgress, RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
 
@@ -19,6 +19,7 @@ export interface ScoreShardResult {
  */
 export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'score-shard',
     async handle({ runId, outputPrefix, shard }): Promise<ScoreShardResult> {
@@ -31,7 +32,9 @@ export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
         leases.push(specificLease);
         const learnableLease = manifest.smallModel.useLearnable ? await scorers.acquire(manifest.smallModel.name, 'learnable') : undefined;
         if (learnableLease) leases.push(learnableLease);
-        return await scoreShard(runs, { runId, outputPrefix, shard, manifest }, specificLease.scorer, learnableLease?.scorer);
+        const result = await scoreShard(runs, { runId, outputPrefix, shard, manifest }, specificLease.scorer, learnableLease?.scorer);
+        await progress.shardScored(runId, shard, result.scored + result.rejected);
+        return result;
       } finally {
         await Promise.all(leases.map((l) => l.release()));
       }

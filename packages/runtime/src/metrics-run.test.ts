@@ -14,6 +14,7 @@ describe('rejectClass', () => {
     ['row 2: png (input.fields.image) is a 8x8 image; the model takes 28x28 grey images', 'input_kind'],
     ["datasets/tickets nov.jsonl line 6: category (input.fields.label) is not one of the task's labels (ham, spam)", 'label'],
     ['row 12: ticket (input.fields.id): missing', 'schema'],
+    ["line 8: label is not one of the task's labels (cat image, dog image)", 'label'],
     ['record 5 (starts on line 7): has 2 fields; the header has 3', 'schema'],
     ['something new', 'other'],
   ])('%s -> %s', (reason, expected) => {

@@ -15,8 +15,9 @@ const AT = String.raw`(?:^|\s)(?:line|record|row) \d+(?: \(starts on line \d+\))
 const REJECT_PATTERNS: Array<[RejectClass, RegExp]> = [
   ['blank', new RegExp(`${AT}blank line`)],
   ['invalid_json', new RegExp(`${AT}not valid JSON`)],
-  ['input_kind', new RegExp(`${AT}.*(?:must be a string for a|must be an array of pixel values|PNG or JPEG| image)|pixel values`)],
+  // Before input_kind: the label list a label reject quotes may hold any word.
   ['label', new RegExp(`${AT}.*is not one of the task's labels`)],
+  ['input_kind', new RegExp(`${AT}.*(?:must be a string for a|must be an array of pixel values|PNG or JPEG| image)|pixel values`)],
   ['schema', new RegExp(AT)],
 ];
 

@@ -4,3 +4,5 @@ export * from './calibration-runs.js';
 export * from './calibration-sample.js';
 export * from './calibration-format.js';
 export * from './run-actions.js';
+export * from './pipeline-run.js';
+export * from './bootstrap.js';

@@ -109,11 +109,17 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
   if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
   const input = allowed.input;
   const model = await checkSmallModel(runtime, check.manifest);
-  if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
+  // A large-only run needs no small model (the cold start labels with it); its rows are then not scored.
+  const unscored = !model.ok && model.unregistered === true && check.manifest.strategy === 'large-only';
+  if (!model.ok && !unscored) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
   // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
-  const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
+  const manifest = model.ok ? { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } } : check.manifest;
   let image: ImageShape | undefined;
   if (manifest.input.fields?.image !== undefined) {
+    if (!model.ok) {
+      const message = `no small model "${manifest.smallModel.name}" is registered to give the image size: give a large-only run's images as pixels`;
+      return reportInvalid(runtime, object.key, message, [{ path: 'input.fields.image', message }]);
+    }
     const featurizer = model.meta.featurizer;
     const width = featurizer.kind === 'pixels' ? featurizer.shape.reduce((a, b) => a * b, 1) : 0;
     image = imageShapeForWidth(width);
@@ -126,7 +132,7 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
   // Every object is looked at before any shard: binary or contradictory input would become one garbage reject per "line".
   const inputs = await planInputObjects(runtime.s3, input, manifest, mapping, runtime.config.scopes);
   if (!inputs.ok) return reportInvalid(runtime, object.key, inputs.message, inputs.issues);
-  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
+  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.ok ? model.version : undefined);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
 
   const runId = runIdOf(manifest.name, object);

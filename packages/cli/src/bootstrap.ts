@@ -32,7 +32,8 @@ export interface BootstrapOptions {
 
 export interface BootstrapOutcome {
   labelling: { runId: string; rows: number; costUsd: number; paidCalls: number; cachedCalls: number; trainingRows: number; excluded: Record<string, number> };
-  model: { name: string; version: string; trainRows: number; validationAccuracy: number };
+  /** trainIds: the sample rows it was trained on (their large-model labels). */
+  model: { name: string; version: string; trainIds: string[]; validationAccuracy: number };
   calibration: CalibrationOutcome;
   /** The DS+ run over the rows not in the sample; absent with run: false. */
   run?: Report;
@@ -114,7 +115,7 @@ export async function bootstrap(deps: PipelineDeps, manifestJson: unknown, o: Bo
 
   const outcome: BootstrapOutcome = {
     labelling: { runId: report.runId, rows: picked.length, costUsd: report.costUsd, paidCalls: report.largeModelCalls.paid, cachedCalls: report.largeModelCalls.cached, trainingRows: train.length, excluded },
-    model: { name: o.modelName, version, trainRows: train.length, validationAccuracy: trained.evaluation.accuracy },
+    model: { name: o.modelName, version, trainIds: train.map((r) => r.id), validationAccuracy: trained.evaluation.accuracy },
     calibration,
     keys,
   };

@@ -51,8 +51,22 @@ export interface LabelledScoredRow extends ScoredRow {
   largeLabel: string;
 }
 
-/** Asks the large model about these rows (indexes into the batch); answers in the same order. */
+/**
+ * Asks the large model about these rows (indexes into the batch); answers in the same order. It throws
+ * LargeAnswersUnavailable when the large model cannot answer (budget spent, endpoint down).
+ */
 export type AskLarge = (rowIndexes: number[]) => Promise<string[]>;
+
+/**
+ * The large model could not answer: the threshold being tested fails and the walk stops there. Stopping
+ * is a stopping rule, so the thresholds passed before keep their guarantee.
+ */
+export class LargeAnswersUnavailable extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'LargeAnswersUnavailable';
+  }
+}
 
 export type GuaranteeMethod = 'bargain' | 'uniform-hoeffding' | 'learn-then-test';
 
@@ -257,7 +271,13 @@ async function testThreshold(
         return { observations: pos, passed: false, why: `not certifiable within ${limits.maxQueries} large-model calls at the observed rate` };
       }
       const batch = population.slice(pos).filter((j) => !answers.has(j)).slice(0, Math.min(room, limits.batchSize));
-      const got = await askLarge(batch);
+      let got: string[];
+      try {
+        got = await askLarge(batch);
+      } catch (error) {
+        if (error instanceof LargeAnswersUnavailable) return { observations: pos, passed: false, why: `the large model could not answer: ${error.message}` };
+        throw error;
+      }
       if (got.length !== batch.length) throw new Error(`askLarge answered ${got.length} of ${batch.length} rows`);
       batch.forEach((j, k) => answers.set(j, got[k]!));
       bought += batch.length;

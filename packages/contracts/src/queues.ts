@@ -39,6 +39,22 @@ const LlmCall = RunRef.extend({
   timeouts: z.number().int().nonnegative().optional(),
   /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
   runSlotAt: z.number().int().optional(),
+  /** A guarantee run's sampling call: the row is in that round's sample object (runKeys().sampleRows), not the shard's hard rows. */
+  sampleRound: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * A guarantee run routes after its sampling phase, without a score child: the job carries the
+ * threshold, the shard's sampled lines (which keep their large answers) and the versions that scored.
+ */
+const RouteShard = ScoreShard.extend({
+  guarantee: z
+    .object({
+      threshold: z.number().nullable(),
+      sampledLines: z.array(z.number().int().positive()),
+      versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable() }),
+    })
+    .optional(),
 });
 
 /**
@@ -69,7 +85,7 @@ export const catalog = {
   },
   'route-shard': {
     queue: 'route',
-    schema: ScoreShard,
+    schema: RouteShard,
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'llm-call': {

@@ -3,7 +3,7 @@ import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@d
 import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
-import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
+import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
 
 export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
   return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
@@ -19,10 +19,12 @@ export function routeShardHandler(runtime: Runtime) {
   const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'route-shard',
-    async handle({ runId, outputPrefix, shard, attempt }, { job, token }) {
+    async handle({ runId, outputPrefix, shard, attempt, guarantee }, { job, token }) {
       const { manifest } = await runs.snapshot(outputPrefix, runId);
       const children = await job.getChildrenValues<unknown>();
-      const versions = Object.values(children).find(isScoreResult);
+      // A guarantee run scored every shard before routing: the job carries the versions and the threshold.
+      const versions = guarantee?.versions ?? Object.values(children).find(isScoreResult);
+      const routing: GuaranteeRouting | undefined = guarantee && { threshold: guarantee.threshold, sampledLines: new Set(guarantee.sampledLines) };
       if (!versions) {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         throw new UnrecoverableError(`shard ${shard} was not scored: ${failures[0] ?? 'score result missing'}`);
@@ -32,7 +34,7 @@ export function routeShardHandler(runtime: Runtime) {
       if ((job.data as { step?: string }).step !== 'collect') {
         const hard: Array<{ row: Extract<ScoredRow, { p1: number[] }>; fallbackIndex: number }> = [];
         for (const row of scored) {
-          const decision = decide(manifest, row);
+          const decision = decide(manifest, row, routing);
           if (decision?.source === 'large' && !('reject' in row)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
         }
         if (hard.length) {
@@ -65,7 +67,7 @@ export function routeShardHandler(runtime: Runtime) {
           if (parsed.success) answers.set(parsed.data.line, parsed.data);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
         // A shard with no hard rows is routed and done at once.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RowIdSchema } from './rows.js';
+import { LlmCallResultSchema, RowIdSchema } from './rows.js';
 
 /** Retention applied to every job: enough to inspect recent runs in Bull Board without growing Redis. */
 const kept = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -45,13 +45,14 @@ const LlmCall = RunRef.extend({
 
 /**
  * A guarantee run routes after its sampling phase, without a score child: the job carries the
- * threshold, the shard's sampled lines (which keep their large answers) and the versions that scored.
+ * threshold, the versions that scored, and the large answers the sampling bought for the shard's rows
+ * (labels and costs, no row text), which those rows keep.
  */
 const RouteShard = ScoreShard.extend({
   guarantee: z
     .object({
       threshold: z.number().nullable(),
-      sampledLines: z.array(z.number().int().positive()),
+      sampled: z.array(LlmCallResultSchema),
       versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable() }),
     })
     .optional(),

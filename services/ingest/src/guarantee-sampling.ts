@@ -122,10 +122,10 @@ export async function samplingRound(
   await runs.saveGuarantee(outputPrefix, runId, outcome);
   runtime.logger.info({ runId, threshold: choice.threshold, rowsSampled: sampledLines.length, rounds: step.rounds }, 'guarantee threshold chosen');
 
-  const sampledByShard = new Map<number, number[]>();
+  const sampledByShard = new Map<number, LlmCallResult[]>();
   for (const i of choice.largeAnswers.keys()) {
     const { shard, line } = rows[i]!;
-    sampledByShard.set(shard, [...(sampledByShard.get(shard) ?? []), line]);
+    sampledByShard.set(shard, [...(sampledByShard.get(shard) ?? []), answers.get(line)!]);
   }
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   const routes: CatalogJob<'route-shard'>[] = [];
@@ -141,7 +141,7 @@ export async function samplingRound(
         attempt,
         guarantee: {
           threshold: choice.threshold,
-          sampledLines: sampledByShard.get(shard) ?? [],
+          sampled: sampledByShard.get(shard) ?? [],
           versions: { specificVersion: scored?.specificVersion ?? 'none', learnableVersion: scored?.learnableVersion ?? null },
         },
       },

@@ -19,7 +19,7 @@ export function decide(manifest: RunManifest, scored: ScoredRow, guarantee?: Gua
   if ('reject' in scored) return undefined;
   const p2 = scored.p2 ?? undefined;
   if (guarantee) {
-    // A sampled row keeps the large answer it was bought for (asked again, the cache answers).
+    // A sampled row keeps the large answer the sampling phase bought for it.
     if (guarantee.sampledLines.has(scored.line)) return { source: 'large', fallbackIndex: confidentSmall(scored.p1, p2).index };
     return guaranteeShunt(guarantee.threshold, scored.p1, p2);
   }

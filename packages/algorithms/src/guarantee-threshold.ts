@@ -415,3 +415,22 @@ export function realisedTarget(rows: readonly LabelledScoredRow[], target: Guara
   });
   return total ? hits / total : 1;
 }
+
+/** How a choice did on a batch whose large answers are all known (simulations and benchmarks). */
+export function evaluateChoice(rows: readonly LabelledScoredRow[], target: GuaranteeTarget, choice: ThresholdChoice): { held: boolean; avoided: number; bought: number } {
+  const routing = routeBatch(rows, choice);
+  return { held: realisedTarget(rows, target, routing) >= target.T, avoided: 1 - routing.largeShare, bought: choice.largeAnswers.size };
+}
+
+/** The most rows one agreement threshold could keep on the small side with every large answer known: the ceiling for any method. */
+export function agreementCeiling(rows: readonly LabelledScoredRow[], T: number): number {
+  const sorted = rows.slice().sort((a, b) => b.confidence - a.confidence);
+  let wrong = 0;
+  let kept = 0;
+  for (const r of sorted) {
+    if (r.smallLabel !== r.largeLabel) wrong += 1;
+    if (wrong > (1 - T) * rows.length) break;
+    kept += 1;
+  }
+  return rows.length ? kept / rows.length : 0;
+}

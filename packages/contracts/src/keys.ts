@@ -7,6 +7,8 @@ export function runKeys(prefix: string, runId: string) {
     root,
     manifest: `${root}manifest.json`,
     state: `${root}state.json`,
+    /** The objects the run reads and how (RunInputs). */
+    inputs: `${root}inputs.json`,
     shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
     /** A paid large-model answer, by request hash: the run's durable answer log. */
@@ -22,6 +24,8 @@ export function runKeys(prefix: string, runId: string) {
     partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,
     shardRejects: (i: number) => `${root}shard-rejects/${pad(i)}.jsonl`,
     results: `${root}results.jsonl`,
+    /** results.jsonl as a table (output.formats): results.csv, results.parquet. */
+    resultsTable: (format: 'csv' | 'parquet') => `${root}results.${format}`,
     rejects: `${root}rejects.jsonl`,
     report: `${root}report.json`,
   };

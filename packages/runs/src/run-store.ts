@@ -3,7 +3,7 @@ import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contract
 import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
 import { PromiseCache } from './promise-cache.js';
-import type { GuaranteeOutcome, HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import type { CarriedColumns, GuaranteeOutcome, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -41,6 +41,15 @@ export class RunStore {
     return this.snapshots.get(runId, () => getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest)));
   }
 
+  async saveInputs(outputPrefix: string, runId: string, inputs: RunInputs): Promise<void> {
+    await putJson(this.s3, this.ref(this.keys(outputPrefix, runId).inputs), inputs);
+  }
+
+  /** Undefined for runs planned before inputs were recorded (one JSONL object: the snapshot's input). */
+  inputs(outputPrefix: string, runId: string): Promise<RunInputs | undefined> {
+    return getJsonIfExists<RunInputs>(this.s3, this.ref(this.keys(outputPrefix, runId).inputs));
+  }
+
   async savePlan(outputPrefix: string, runId: string, plan: RunPlan): Promise<void> {
     await putJson(this.s3, this.ref(this.keys(outputPrefix, runId).state), plan);
   }
@@ -50,18 +59,19 @@ export class RunStore {
   }
 
   /**
-   * Stores validated dataset lines as they came (`{"line":N,"row":<the line>}`), so ingest never
-   * re-serialises a row; readers get plain ShardRows.
+   * Stores validated rows as JSON text (`{"line":N,"row":<the row>,"columns":{...}}`), so ingest never
+   * re-serialises a line that already is one; readers get plain ShardRows.
    */
   writeShard(outputPrefix: string, runId: string, shard: number, lines: ValidatedLine[]) {
     let body = '';
-    for (const { line, text } of lines) body += `{"line":${line},"row":${text}}\n`;
+    for (const { line, text, columns } of lines) body += columns === undefined ? `{"line":${line},"row":${text}}\n` : `{"line":${line},"row":${text},"columns":${columns}}\n`;
     return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)), body);
   }
 
   async *readShard(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ShardRow> {
-    for await (const { line, row } of readJsonl<{ line: number; row: DatasetRow }>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
-      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}) };
+    type Stored = { line: number; row: DatasetRow; columns?: CarriedColumns };
+    for await (const { line, row, columns } of readJsonl<Stored>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
+      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}), ...(columns ? { columns } : {}) };
     }
   }
 

@@ -46,6 +46,14 @@ describe('shard decisions', () => {
     expect([state.results, state.rejects, state.asked, state.bySource]).toEqual([3, 1, 1, { small: 1, learnable: 1, large: 1, fallback: 0 }]);
   });
 
+  it('keeps the default result shape, and adds probabilities and carried columns only when asked', () => {
+    const plainPart = buildPart(manifest(), scored, versions, new Map(), () => undefined).part;
+    expect(Object.keys(plainPart.results[0]!)).toEqual(['id', 'line', 'label', 'source', 'c_s1', 'c_s2', 'c_l', 'tokens', 'cost', 'modelVersion', 'gold']);
+    const carried: ScoredRow[] = [{ ...scored[0]!, columns: { subject: 'hello', n: 3 } } as ScoredRow];
+    const { part } = buildPart(manifest({ output: { probabilities: true, include: ['subject', 'n'] } }), carried, versions, new Map(), () => undefined);
+    expect(part.results[0]).toMatchObject({ probabilities: { a: 0.95, b: 0.03, c: 0.02 }, columns: { subject: 'hello', n: 3 } });
+  });
+
   it('falls back, flagged llm_error with the reason, when a large-model call left no answer', () => {
     const { part } = buildPart(manifest(), scored, versions, new Map(), (line) => (line === 3 ? 'attempts exhausted: 503' : undefined));
     expect(part.results[2]).toEqual(expect.objectContaining({ label: 'b', source: 'fallback', fallbackReason: 'llm_error', error: 'attempts exhausted: 503', cost: 0 }));

@@ -92,8 +92,16 @@ export function buildPart(
       }
     }
     if (scored.gold !== undefined) result.gold = scored.gold;
+    if (manifest.output.probabilities) result.probabilities = probabilitiesByLabel(labels, scored.p1);
+    if (scored.columns) result.columns = scored.columns;
     part.results.push(result);
     tally.addResult(result);
   }
   return { part, tally };
+}
+
+function probabilitiesByLabel(labels: string[], probabilities: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  labels.forEach((label, i) => (out[label] = probabilities[i]!));
+  return out;
 }

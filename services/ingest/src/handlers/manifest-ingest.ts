@@ -1,27 +1,17 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
+import { imageShapeForWidth, type ImageShape } from '@datashunt/formats';
 import { RunBreaker } from '@datashunt/llm';
-import { ModelCalibrations, RunCancellation, RunProgress, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { ModelCalibrations, RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import {
-  deleteObject,
-  detectCompressedOrBinary,
-  getBytes,
-  getJsonIfExists,
-  getFirstBytes,
-  headObject,
-  isNotFound,
-  putBytes,
-  putJson,
-  readLines,
-  SNIFF_BYTES,
-  toJsonl,
-} from '@datashunt/storage';
+import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
+import { planInputObjects, readInputRecords } from '../input-objects.js';
 import { resolveManifestDelta } from '../manifest-delta.js';
+import { forgetManifest } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
 import { checkSmallModel } from '../model-check.js';
-import { checkRow } from '../row-validation.js';
+import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
@@ -53,7 +43,13 @@ export function manifestIngestHandler(runtime: Runtime) {
     async handle(payload, { job, token }) {
       const state = job.data as StepData;
       if (state.step !== 'collect' && state.step !== 'sample') {
-        const planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
+        let planned: PlanOutcome;
+        try {
+          planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
+        } catch (error) {
+          if (!(error instanceof UnrecoverableError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await gaveUp(runtime, payload, error as Error);
+          throw error;
+        }
         if (planned.status !== 'planned') return planned;
         const { runId, outputPrefix, shards, attempt, guarantee } = planned;
         await job.updateData({ ...job.data, step: guarantee ? 'sample' : 'collect', runId, outputPrefix, shards, attempt });
@@ -86,6 +82,16 @@ export function manifestIngestHandler(runtime: Runtime) {
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
+}
+
+/** The last attempt failed on what should pass (an outage): make sure the run is not silently dropped. */
+async function gaveUp(runtime: Runtime, payload: { bucket: string; key: string; etag: string; resume?: { runId: string } | undefined }, error: Error) {
+  if (payload.resume) {
+    runtime.logger.error({ runId: payload.resume.runId, err: error.message }, 'resume gave up after the outage window; run `datashunt runs resume` again once S3 and Redis answer');
+    return;
+  }
+  await forgetManifest(runtime, payload);
+  runtime.logger.error({ manifest: payload.key, err: error.message }, 'planning gave up after the outage window; the next sweep or notification of this manifest plans it again');
 }
 
 interface RunControl {
@@ -125,15 +131,20 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
   if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
   // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
   const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
-  const inputHead = await headObject(runtime.s3, input);
-  if (!inputHead) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
+  let image: ImageShape | undefined;
+  if (manifest.input.fields?.image !== undefined) {
+    const featurizer = model.meta.featurizer;
+    const width = featurizer.kind === 'pixels' ? featurizer.shape.reduce((a, b) => a * b, 1) : 0;
+    image = imageShapeForWidth(width);
+    if (!image) {
+      const message = `model ${model.meta.name}@${model.version} takes ${width} values (shape [${featurizer.kind === 'pixels' ? featurizer.shape.join(', ') : ''}]), not a square grey or RGB image: give its input as pixels`;
+      return reportInvalid(runtime, object.key, message, [{ path: 'input.fields.image', message }]);
+    }
   }
-  // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
-  const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
-  if (notText) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
-  }
+  const mapping = rowMapping(manifest, image);
+  // Every object is looked at before any shard: binary or contradictory input would become one garbage reject per "line".
+  const inputs = await planInputObjects(runtime.s3, input, manifest, mapping, runtime.config.scopes);
+  if (!inputs.ok) return reportInvalid(runtime, object.key, inputs.message, inputs.issues);
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
   if ('guarantee' in delta && manifest.strategy !== 'shunt') {
@@ -149,8 +160,16 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     runtime.logger.info({ runId, manifest: object.key }, 'manifest version already ran; not running it again');
     return { status: 'already-finished', manifestKey: object.key, runId, reportKey };
   }
-  // A snapshot without a report is this version half done (Redis forgot it, or this job is retried): go on from it.
+  // A snapshot without a report is this version half done (Redis forgot it, or this job is retried):
+  // go on from it, reading the objects it planned (a prefix may have changed since).
   const earlier = await runs.freshSnapshot(outputPrefix, runId);
+  let reading: RunInputs;
+  if (earlier) reading = await inputsOf(runs, earlier);
+  else {
+    reading = { isPrefix: input.isPrefix, objects: inputs.objects, ...(image ? { image } : {}) };
+    // Before the snapshot: a run with a snapshot always has its inputs recorded.
+    await runs.saveInputs(outputPrefix, runId, reading);
+  }
   const snapshot: RunSnapshot = earlier ?? {
     runId,
     manifestKey: object.key,
@@ -158,13 +177,21 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     manifestEtag: object.etag,
     // A guarantee run's threshold is not known yet: 1 stands in until its sampling phase stores it.
     ...('guarantee' in delta ? { manifest: { ...manifest, delta: 1 }, guarantee: delta.guarantee } : { manifest: { ...manifest, delta: delta.delta }, deltaSource: delta.source }),
-    input,
-    inputEtag: inputHead.etag,
+    input: { bucket: input.bucket, key: input.key },
+    ...(input.isPrefix ? {} : { inputEtag: inputs.objects[0]!.etag }),
     attempt: 0,
     createdAt: new Date().toISOString(),
   };
   if (!earlier) await runs.saveSnapshot(snapshot);
-  return shardInput(runtime, runs, control, snapshot, job);
+  return shardInput(runtime, runs, control, snapshot, reading, job);
+}
+
+/** The objects a run reads: its recorded inputs, or for a run planned before they were recorded, its one JSONL object. */
+async function inputsOf(runs: RunStore, snapshot: RunSnapshot): Promise<RunInputs> {
+  const recorded = await runs.inputs(snapshot.manifest.output.prefix, snapshot.runId);
+  if (recorded) return recorded;
+  const object = { ...snapshot.input, etag: snapshot.inputEtag ?? '', size: 0, format: { records: 'jsonl' as const, gzip: false } };
+  return { isPrefix: false, objects: [object] };
 }
 
 /** Plans a failed run again: same snapshot, next attempt, with its breaker and cancel note cleared. */
@@ -172,36 +199,45 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
   const { runId, outputPrefix } = resume;
   const snapshot = await runs.freshSnapshot(outputPrefix, runId);
   if (!snapshot) throw new UnrecoverableError(`cannot resume ${runId}: no run snapshot under ${outputPrefix}`);
-  if (snapshot.guarantee) {
-    // Its threshold is certified over all of its rows at once; finishing some shards under it is not supported.
-    throw new UnrecoverableError(`cannot resume ${runId}: a run with delta target "guarantee" cannot be resumed; submit its manifest again under a new name`);
-  }
   const reportKey = runs.keys(outputPrefix, runId).report;
   const report = await getJsonIfExists<Report>(runtime.s3, runs.ref(reportKey));
   if (report && report.status !== 'failed') {
     runtime.logger.info({ runId, status: report.status }, 'only a failed run can be resumed; not running it again');
     return { status: 'already-finished', manifestKey: snapshot.manifestKey, runId, reportKey };
   }
-  const inputHead = await headObject(runtime.s3, snapshot.input);
-  if (!inputHead) throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${snapshot.input.bucket}/${snapshot.input.key} is gone`);
-  if (snapshot.inputEtag && inputHead.etag !== snapshot.inputEtag) {
-    throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${snapshot.input.bucket}/${snapshot.input.key} changed since the run started; submit a new manifest`);
+  if (snapshot.guarantee) {
+    // Its threshold is certified over all of its rows at once; finishing some shards under it is not supported.
+    throw new UnrecoverableError(`cannot resume ${runId}: a run with delta target "guarantee" cannot be resumed; submit its manifest again under a new name`);
   }
-  const next = { ...snapshot, attempt: (snapshot.attempt ?? 0) + 1 };
+  const reading = await inputsOf(runs, snapshot);
+  for (const object of reading.objects) {
+    const head = await headObject(runtime.s3, object);
+    if (!head) throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${object.bucket}/${object.key} is gone`);
+    if (object.etag && head.etag !== object.etag) {
+      throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${object.bucket}/${object.key} changed since the run started; submit a new manifest`);
+    }
+  }
+  // The attempt is fixed once per resume job, so a retry of this job plans the same attempt again.
+  const attempt = (job.data as StepData).attempt ?? (snapshot.attempt ?? 0) + 1;
+  await job.updateData({ ...job.data, attempt });
+  const next = { ...snapshot, attempt };
   await runs.saveSnapshot(next);
   await Promise.all([control.breaker.reset(runId), control.cancellation.clear(runId)]);
-  // The failed report goes: the run is running again, and finalize writes the next one.
-  await deleteObject(runtime.s3, runs.ref(reportKey));
   runtime.logger.info({ runId, attempt: next.attempt }, 'resuming run');
-  return shardInput(runtime, runs, control, next, job);
+  const planned = await shardInput(runtime, runs, control, next, reading, job);
+  // Only now does the failed report go (finalize writes the next): a resume that gives up while
+  // planning leaves the run failed, and so resumable again.
+  await deleteObject(runtime.s3, runs.ref(reportKey));
+  return planned;
 }
 
 /**
- * Streams the input into shards and adds a score -> route flow per shard, except for shards whose part
- * an earlier attempt already finished. Re-running it writes the same shard objects.
+ * Streams the input's objects into shards and adds a score -> route flow per shard, except for shards
+ * whose part an earlier attempt already finished. Re-running it writes the same shard objects.
  */
-async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, job: Job): Promise<PlanOutcome> {
-  const { runId, manifest, input } = snapshot;
+async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, reading: RunInputs, job: Job): Promise<PlanOutcome> {
+  const { runId, manifest } = snapshot;
+  const mapping = rowMapping(manifest, reading.image);
   const outputPrefix = manifest.output.prefix;
   const attempt = snapshot.attempt ?? 0;
   await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
@@ -223,23 +259,35 @@ async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl,
     shardRows = [];
     shardRejects = [];
   };
-  const rowCheck = { excerpts: runtime.config.REJECT_EXCERPTS };
-  // Every physical line, blank ones included, ends as a row or a reject under its own line number.
-  for await (const { line, text } of readLines(runtime.s3, input)) {
-    while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const rejected = checkRow(line, text, manifest.task, rowCheck);
-    if (rejected) {
-      shardRejects.push(rejected.reject);
-      rejects += 1;
-    } else {
-      shardRows.push({ line, text });
+  const columns = mappedColumns(mapping);
+  const planned: NonNullable<RunPlan['inputs']> = [];
+  // Row numbers continue from one object to the next; every physical line or record, blank ones
+  // included, ends as a row or a reject under its own number.
+  let offset = 0;
+  for (const source of reading.objects) {
+    const context = { format: source.format.records, excerpts: runtime.config.REJECT_EXCERPTS, ...(reading.isPrefix ? { object: source.key } : {}) };
+    let last = 0;
+    for await (const record of readInputRecords(runtime.s3, source, columns)) {
+      last = record.number;
+      const line = offset + record.number;
+      while (line > (shardIndex + 1) * manifest.shardSize) await flush();
+      const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
+      if ('problem' in mapped) {
+        shardRejects.push(rejectFor(line, record, mapped.problem, mapped.id, context));
+        rejects += 1;
+        continue;
+      }
+      const text = mapping.storesLinesAsIs && mapped.asIs && record.text !== undefined ? record.text : JSON.stringify(mapped.row);
+      shardRows.push(mapped.columns ? { line, text, columns: JSON.stringify(mapped.columns) } : { line, text });
       rows += 1;
     }
+    planned.push({ object: `s3://${source.bucket}/${source.key}`, firstLine: offset + 1, lines: last });
+    offset += last;
   }
   if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
-  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects });
+  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects, inputs: planned });
   await control.progress.ingested(runId, { rows, ingestRejects: rejects, shards: shardIndex });
-  runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, manifest: snapshot.manifestKey }, 'run planned');
+  runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, objects: reading.objects.length, manifest: snapshot.manifestKey }, 'run planned');
   return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt, guarantee: snapshot.guarantee !== undefined };
 }
 

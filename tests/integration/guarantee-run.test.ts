@@ -31,6 +31,8 @@ describe('a run with delta target guarantee', () => {
     const results = (await readAllJsonl(s3, { bucket, key: keys.results })).map((r) => ResultRecordSchema.parse(r));
     return { report, results, keys };
   };
+  /** Every row's large answer, by line, from the large-only run of the first test. */
+  let largeByLine: Map<number, ResultRecord>;
   const completions = async () => ((await (await fetch(`${stack.llmUrl.replace(/\/v1$/, '/admin')}/stats`)).json()) as { completions: number }).completions;
 
   it('samples each row once, routes at the threshold it found, reports it, and agrees with the large model on at least T of the rows', async () => {
@@ -71,7 +73,7 @@ describe('a run with delta target guarantee', () => {
     const large = await run('guarantee-large-only', { strategy: 'large-only' });
     expect(large.report.bySource.large).toBe(ROWS);
     expect(await completions()).toBe(ROWS);
-    const largeByLine = new Map<number, ResultRecord>(large.results.map((r) => [r.line, r]));
+    largeByLine = new Map<number, ResultRecord>(large.results.map((r) => [r.line, r]));
     for (const line of sampled) expect(largeByLine.get(line)!.cached).toBe(true);
 
     const agree = results.filter((r) => r.label === largeByLine.get(r.line)!.label).length;
@@ -79,9 +81,24 @@ describe('a run with delta target guarantee', () => {
     expect(agree / ROWS).toBeGreaterThanOrEqual(T);
   }, 900_000);
 
-  it('refuses the guarantee target with a strategy that has no threshold, with error.json', async () => {
+  it('keeps a recall promise for one class: DS+ finds at least T of the rows the large model calls spam', async () => {
+    const { report, results } = await run('guarantee-recall', { delta: { target: 'guarantee', T, metric: 'recall', label: 'spam' }, shardSize: 250 });
+    expect(report.status).toBe('succeeded');
+    expect(report.deltaSource).toMatchObject({ kind: 'guarantee', target: { metric: 'recall', label: 'spam', T }, rowsSampled: expect.any(Number) });
+    const spam = results.filter((r) => largeByLine.get(r.line)!.label === 'spam');
+    expect(spam.length).toBeGreaterThan(50);
+    const recall = spam.filter((r) => r.label === 'spam').length / spam.length;
+    console.info(`recall guarantee run: ${JSON.stringify(report.deltaSource)}, query share ${report.queryProportion}, spam recall against large-only ${recall}`);
+    expect(recall).toBeGreaterThanOrEqual(T);
+    // No new rows were paid: the first run and the large-only run already asked every row.
+    expect(await completions()).toBe(ROWS);
+  }, 600_000);
+
+  it('refuses the guarantee target with a strategy that has no threshold, or for a class the task lacks, with error.json', async () => {
     await stack.dropManifest('manifests/guarantee-small-only.json', spamManifest('datasets/guarantee.jsonl', { name: 'guarantee-small-only', strategy: 'small-only', delta: { target: 'guarantee' } }));
     const outcome = await stack.watcher.wait('manifests/guarantee-small-only.json', 60_000);
     expect(outcome).toMatchObject({ status: 'invalid', message: expect.stringContaining('delta target "guarantee" chooses where strategy "shunt" routes') });
+    await stack.dropManifest('manifests/guarantee-no-class.json', spamManifest('datasets/guarantee.jsonl', { name: 'guarantee-no-class', delta: { target: 'guarantee', metric: 'precision', label: 'eggs' } }));
+    expect(await stack.watcher.wait('manifests/guarantee-no-class.json', 60_000)).toMatchObject({ status: 'invalid', message: expect.stringContaining('delta.label "eggs" is not one of the task\'s labels') });
   }, 120_000);
 });

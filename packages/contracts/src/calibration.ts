@@ -13,9 +13,19 @@ export const DeltaTargetSpecSchema = z.discriminatedUnion('target', [
     .refine((b) => b.maxQueryShare !== undefined || b.maxUsdPer1k !== undefined, 'a budget target needs maxQueryShare or maxUsdPer1k'),
   /**
    * Chosen by the run itself (no calibration record): with probability >= 1 - alpha over its sampling,
-   * DS+ agrees with the large model on at least T of the run's rows.
+   * DS+ agrees with the large model on at least T of the run's rows (metric "agreement"), or, for the
+   * class `label`: at least T of the rows DS+ labels so are so labelled by the large model
+   * ("precision"), or DS+ labels so at least T of the rows the large model labels so ("recall").
    */
-  z.strictObject({ target: z.literal('guarantee'), T: z.number().gt(0).lte(1).default(0.95), alpha: z.number().gt(0).lt(1).default(0.1) }),
+  z
+    .strictObject({
+      target: z.literal('guarantee'),
+      T: z.number().gt(0).lte(1).default(0.95),
+      alpha: z.number().gt(0).lt(1).default(0.1),
+      metric: z.enum(['agreement', 'precision', 'recall']).default('agreement'),
+      label: z.string().min(1).optional(),
+    })
+    .refine((g) => (g.metric === 'agreement') === (g.label === undefined), 'a precision or recall guarantee names its class in label; an agreement guarantee has no label'),
 ], { error: 'target must be "max-accuracy", "match-large", "budget" or "guarantee"' });
 export type DeltaTargetSpec = z.infer<typeof DeltaTargetSpecSchema>;
 export type DeltaTargetName = DeltaTargetSpec['target'];

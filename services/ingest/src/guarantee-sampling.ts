@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
-import { confidentSmall, guaranteeRound, type ScoredRow as WalkRow } from '@datashunt/algorithms';
+import { confidentSmall, guaranteeRound, type GuaranteeTarget, type ScoredRow as WalkRow } from '@datashunt/algorithms';
 import { attemptParts, jobId, LlmCallResultSchema, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
 import type { GuaranteeOutcome, HardRow, RunSnapshot, RunStore } from '@datashunt/runs';
 import type { CatalogJob, Runtime } from '@datashunt/runtime';
@@ -39,6 +39,10 @@ export function sampleCallJobId(runId: string, attempt: number, line: number): s
 /** The seed of the walk's sampling order: fixed by the run, so every replay walks the same order. */
 export function walkSeed(runId: string): number {
   return createHash('sha256').update(runId).digest().readUInt32BE(0);
+}
+
+function guaranteeTarget(spec: GuaranteeSpec): GuaranteeTarget {
+  return spec.metric === 'agreement' ? { kind: 'agreement', T: spec.T } : { kind: spec.metric, T: spec.T, label: spec.label! };
 }
 
 /** The last dot-separated part of a child's key: a shard (score, route jobs) or a line (llm-call jobs). */
@@ -95,7 +99,7 @@ export async function samplingRound(
     else if (answer || failedLines.has(row.line)) unanswerable.add(i);
   });
 
-  const step = await guaranteeRound({ rows: walkRows, target: { kind: 'agreement', T: spec.T }, alpha: spec.alpha, seed: walkSeed(runId), known, unanswerable });
+  const step = await guaranteeRound({ rows: walkRows, target: guaranteeTarget(spec), alpha: spec.alpha, seed: walkSeed(runId), known, unanswerable });
   if (step.kind === 'ask') {
     await askRound(runtime, runs, job, { runId, outputPrefix, attempt, round: step.round, rows: step.rows.map((i) => rows[i]!) });
     return { kind: 'asked', round: step.round, rows: step.rows.length };

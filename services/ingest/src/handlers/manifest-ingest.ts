@@ -151,6 +151,11 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     const message = `delta target "guarantee" chooses where strategy "shunt" routes; strategy "${manifest.strategy}" has no threshold`;
     return reportInvalid(runtime, object.key, message, [{ path: 'delta', message }]);
   }
+  const guaranteed = 'guarantee' in delta ? delta.guarantee.label : undefined;
+  if (guaranteed !== undefined && !manifest.task.labels.includes(guaranteed)) {
+    const message = `delta.label "${guaranteed}" is not one of the task's labels (${manifest.task.labels.join(', ')})`;
+    return reportInvalid(runtime, object.key, message, [{ path: 'delta.label', message }]);
+  }
 
   const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;

@@ -81,15 +81,16 @@ describe('a run with delta target guarantee', () => {
     expect(agree / ROWS).toBeGreaterThanOrEqual(T);
   }, 900_000);
 
-  it('keeps a recall promise for one class: DS+ finds at least T of the rows the large model calls spam', async () => {
-    const { report, results } = await run('guarantee-recall', { delta: { target: 'guarantee', T, metric: 'recall', label: 'spam' }, shardSize: 250 });
+  it('sends every row to the large model when no threshold can be certified (recall of spam on 1,000 rows), and says so', async () => {
+    const { report, results } = await run('guarantee-recall', { delta: { target: 'guarantee', T: 0.8, metric: 'recall', label: 'spam' }, shardSize: 250 });
     expect(report.status).toBe('succeeded');
-    expect(report.deltaSource).toMatchObject({ kind: 'guarantee', target: { metric: 'recall', label: 'spam', T }, rowsSampled: expect.any(Number) });
+    // Recall moves only with the positives, so certifying it takes more draws than a step may buy here.
+    expect(report.deltaSource).toMatchObject({ kind: 'guarantee', target: { metric: 'recall', label: 'spam', T: 0.8 }, threshold: null, reason: expect.stringMatching(/no threshold could be certified for recall of "spam"/) });
+    expect(report.delta).toBe(1);
+    expect(report.bySource).toMatchObject({ small: 0, large: ROWS });
     const spam = results.filter((r) => largeByLine.get(r.line)!.label === 'spam');
     expect(spam.length).toBeGreaterThan(50);
-    const recall = spam.filter((r) => r.label === 'spam').length / spam.length;
-    console.info(`recall guarantee run: ${JSON.stringify(report.deltaSource)}, query share ${report.queryProportion}, spam recall against large-only ${recall}`);
-    expect(recall).toBeGreaterThanOrEqual(T);
+    expect(spam.every((r) => r.label === 'spam')).toBe(true);
     // No new rows were paid: the first run and the large-only run already asked every row.
     expect(await completions()).toBe(ROWS);
   }, 600_000);

@@ -15,6 +15,10 @@ export function runKeys(prefix: string, runId: string) {
     answer: (hash: string) => `${root}answers/${hash}.json`,
     /** The inputs of a shard's hard rows, read by the llm-caller: row text stays in S3, never in job data. */
     hardRows: (i: number) => `${root}hard/${pad(i)}.jsonl`,
+    /** The rows of one sampling round of a guarantee run, read by its llm-calls like hard rows. */
+    sampleRows: (round: number) => `${root}sample/${pad(round)}.jsonl`,
+    /** The guarantee run's chosen threshold and the rows it sampled (see GuaranteeOutcome). */
+    guarantee: `${root}guarantee.json`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,
     partRejects: (i: number) => `${root}parts/${pad(i)}.rejects.jsonl`,
     partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,

@@ -1,4 +1,4 @@
-import type { DatasetRow, DeltaSource, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
+import type { DatasetRow, DeltaSource, GuaranteeSpec, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
 import type { ImageShape, ObjectFormat } from '@datashunt/formats';
 
 type RowId = DatasetRow['id'];
@@ -54,6 +54,11 @@ export interface RunSnapshot {
   manifest: RunManifest;
   /** Where manifest.delta came from; absent in snapshots written before delta targets (a number from the manifest). */
   deltaSource?: DeltaSource;
+  /**
+   * A guarantee run: its threshold is chosen after scoring, so manifest.delta is only a placeholder and
+   * the threshold is in the run's guarantee object (GuaranteeOutcome).
+   */
+  guarantee?: GuaranteeSpec;
   input: { bucket: string; key: string };
   /** The input's ETag when the run was planned: a resume refuses an input that changed since. */
   inputEtag?: string;
@@ -90,4 +95,11 @@ export interface RunPlan {
   rejects: number;
   /** The objects read, in order, and the rows (lines) each gave: row numbers continue from one to the next. */
   inputs?: Array<{ object: string; firstLine: number; lines: number }>;
+}
+
+/** What a guarantee run's sampling phase chose (runKeys().guarantee), read by finalize for the report. */
+export interface GuaranteeOutcome {
+  source: Extract<DeltaSource, { kind: 'guarantee' }>;
+  /** Rows whose large answers were bought, by input line: they keep those answers whatever the threshold. */
+  sampledLines: number[];
 }

@@ -3,7 +3,7 @@ import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contract
 import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
 import { PromiseCache } from './promise-cache.js';
-import type { CarriedColumns, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import type { CarriedColumns, GuaranteeOutcome, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -88,13 +88,35 @@ export class RunStore {
   }
 
   /** One hard row of a shard; the shard's hard rows are read once per process while they are in use. */
-  async hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
-    const rows = await this.hardRowShards.get(`${outputPrefix}|${runId}|${shard}`, async () => {
+  hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
+    return this.rowOf(this.keys(outputPrefix, runId).hardRows(shard), line);
+  }
+
+  /** A guarantee run's sampling round: its rows, as hard rows, in an object of their own. */
+  writeSampleRows(outputPrefix: string, runId: string, round: number, rows: HardRow[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).sampleRows(round)), toJsonl(rows));
+  }
+
+  sampleRow(outputPrefix: string, runId: string, round: number, line: number): Promise<HardRow | undefined> {
+    return this.rowOf(this.keys(outputPrefix, runId).sampleRows(round), line);
+  }
+
+  private async rowOf(key: string, line: number): Promise<HardRow | undefined> {
+    const rows = await this.hardRowShards.get(key, async () => {
       const byLine = new Map<number, HardRow>();
-      for await (const row of readJsonl<HardRow>(this.s3, this.ref(this.keys(outputPrefix, runId).hardRows(shard)))) byLine.set(row.line, row);
+      for await (const row of readJsonl<HardRow>(this.s3, this.ref(key))) byLine.set(row.line, row);
       return byLine;
     });
     return rows.get(line);
+  }
+
+  saveGuarantee(outputPrefix: string, runId: string, outcome: GuaranteeOutcome) {
+    return putJson(this.s3, this.ref(this.keys(outputPrefix, runId).guarantee), outcome);
+  }
+
+  /** Absent until the run's sampling phase has chosen its threshold. */
+  guarantee(outputPrefix: string, runId: string): Promise<GuaranteeOutcome | undefined> {
+    return getJsonIfExists<GuaranteeOutcome>(this.s3, this.ref(this.keys(outputPrefix, runId).guarantee));
   }
 
   /** The run's durable answer log (see LargeModelClient): one small object per paid answer. */

@@ -50,11 +50,14 @@ export function finalizeRunHandler(runtime: Runtime) {
       }
       await Promise.all([results.close(), rejects.close()]);
       const tables = await writeResultTables(runs, snapshot, shards, new Set(failed.keys()));
+      // A guarantee run's delta is the threshold its sampling phase chose (none if it never got there).
+      const guarantee = snapshot.guarantee ? await runs.guarantee(outputPrefix, runId) : undefined;
+      const deltaSource = guarantee?.source ?? snapshot.deltaSource;
       const report = tally.build({
         runId,
         manifestKey: snapshot.manifestKey,
-        manifest: snapshot.manifest,
-        ...(snapshot.deltaSource ? { deltaSource: snapshot.deltaSource } : {}),
+        manifest: guarantee ? { ...snapshot.manifest, delta: guarantee.source.threshold ?? 1 } : snapshot.manifest,
+        ...(deltaSource ? { deltaSource } : {}),
         createdAt: snapshot.createdAt,
         finishedAt: new Date(),
         outcome: { failedShards, unfinishedRows, breaker: await breaker.tripped(runId), cancelled: await cancellation.cancelled(runId) },

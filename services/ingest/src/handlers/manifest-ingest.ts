@@ -5,6 +5,7 @@ import { RunBreaker } from '@datashunt/llm';
 import { ModelCalibrations, RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
+import { samplingRound } from '../guarantee-sampling.js';
 import { planInputObjects, readInputRecords } from '../input-objects.js';
 import { resolveManifestDelta } from '../manifest-delta.js';
 import { forgetManifest } from '../manifest-enqueue.js';
@@ -14,7 +15,7 @@ import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validati
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
-type Step = 'plan' | 'collect';
+type Step = 'plan' | 'sample' | 'collect';
 interface StepData {
   step?: Step;
   runId?: string;
@@ -28,6 +29,10 @@ interface StepData {
  * shards and adds one score -> route flow per shard as children of this job. When every shard is
  * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize. A resume
  * (`datashunt runs resume`) plans a failed run again from its snapshot, keeping its finished shards.
+ *
+ * A guarantee run (delta target "guarantee") needs every row's confidence before any routing: its
+ * plan adds only the score jobs, then step "sample" runs the sampling phase in rounds of llm-call
+ * children (see guarantee-sampling) and adds the route jobs with the threshold it found.
  */
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
@@ -37,7 +42,7 @@ export function manifestIngestHandler(runtime: Runtime) {
     name: 'manifest-ingest',
     async handle(payload, { job, token }) {
       const state = job.data as StepData;
-      if (state.step !== 'collect') {
+      if (state.step !== 'collect' && state.step !== 'sample') {
         let planned: PlanOutcome;
         try {
           planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
@@ -46,13 +51,27 @@ export function manifestIngestHandler(runtime: Runtime) {
           throw error;
         }
         if (planned.status !== 'planned') return planned;
-        const { runId, outputPrefix, shards, attempt } = planned;
-        await job.updateData({ ...job.data, step: 'collect', runId, outputPrefix, shards, attempt });
+        const { runId, outputPrefix, shards, attempt, guarantee } = planned;
+        await job.updateData({ ...job.data, step: guarantee ? 'sample' : 'collect', runId, outputPrefix, shards, attempt });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
       const { runId, outputPrefix, shards, attempt = 0 } = job.data as Required<Omit<StepData, 'attempt'>> & StepData;
+      let unscored: Array<{ shard: number; reason: string }> = [];
+      while ((job.data as StepData).step === 'sample') {
+        const snapshot = await runs.snapshot(outputPrefix, runId);
+        const step = await samplingRound(runtime, runs, job, { snapshot, spec: snapshot.guarantee!, shards, attempt });
+        if (step.kind === 'unscored') {
+          unscored = step.failedShards;
+          break;
+        }
+        if (step.kind === 'routed') await job.updateData({ ...job.data, step: 'collect' });
+        // Children all done already (a retried round): go on at once.
+        if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+      }
       const failures = await job.getIgnoredChildrenFailures();
-      const failedShards = Object.entries(failures).map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
+      // Only route jobs name shards (a guarantee run's sampling calls are children too).
+      const routeFailures = Object.entries(failures).filter(([key]) => key.includes(':route-shard.'));
+      const failedShards = unscored.length ? unscored : routeFailures.map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
       await control.progress.phase(runId, 'finalizing');
       await runtime.queues.add({
         name: 'finalize-run',
@@ -91,7 +110,7 @@ export function routeJobId(runId: string, attempt: number, shard: number): strin
 }
 
 type PlanOutcome =
-  | { status: 'planned'; runId: string; outputPrefix: string; shards: number; attempt: number }
+  | { status: 'planned'; runId: string; outputPrefix: string; shards: number; attempt: number; guarantee: boolean }
   | { status: 'invalid'; manifestKey: string; errorKey: string; message: string }
   | { status: 'already-finished'; manifestKey: string; runId: string; reportKey: string };
 
@@ -134,6 +153,15 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
   if (!inputs.ok) return reportInvalid(runtime, object.key, inputs.message, inputs.issues);
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.ok ? model.version : undefined);
   if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
+  if ('guarantee' in delta && manifest.strategy !== 'shunt') {
+    const message = `delta target "guarantee" chooses where strategy "shunt" routes; strategy "${manifest.strategy}" has no threshold`;
+    return reportInvalid(runtime, object.key, message, [{ path: 'delta', message }]);
+  }
+  const guaranteed = 'guarantee' in delta ? delta.guarantee.label : undefined;
+  if (guaranteed !== undefined && !manifest.task.labels.includes(guaranteed)) {
+    const message = `delta.label "${guaranteed}" is not one of the task's labels (${manifest.task.labels.join(', ')})`;
+    return reportInvalid(runtime, object.key, message, [{ path: 'delta.label', message }]);
+  }
 
   const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;
@@ -158,8 +186,8 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     manifestKey: object.key,
     manifestBucket: object.bucket,
     manifestEtag: object.etag,
-    manifest: { ...manifest, delta: delta.delta },
-    deltaSource: delta.source,
+    // A guarantee run's threshold is not known yet: 1 stands in until its sampling phase stores it.
+    ...('guarantee' in delta ? { manifest: { ...manifest, delta: 1 }, guarantee: delta.guarantee } : { manifest: { ...manifest, delta: delta.delta }, deltaSource: delta.source }),
     input: { bucket: input.bucket, key: input.key },
     ...(input.isPrefix ? {} : { inputEtag: inputs.objects[0]!.etag }),
     attempt: 0,
@@ -187,6 +215,10 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
   if (report && report.status !== 'failed') {
     runtime.logger.info({ runId, status: report.status }, 'only a failed run can be resumed; not running it again');
     return { status: 'already-finished', manifestKey: snapshot.manifestKey, runId, reportKey };
+  }
+  if (snapshot.guarantee) {
+    // Its threshold is certified over all of its rows at once; finishing some shards under it is not supported.
+    throw new UnrecoverableError(`cannot resume ${runId}: a run with delta target "guarantee" cannot be resumed; submit its manifest again under a new name`);
   }
   const reading = await inputsOf(runs, snapshot);
   for (const object of reading.objects) {
@@ -228,7 +260,7 @@ async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl,
   let shardRows: ValidatedLine[] = [];
   let shardRejects: RejectRecord[] = [];
   const flush = async () => {
-    const shard = { runId, outputPrefix, attempt, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent };
+    const shard = { runId, outputPrefix, attempt, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent, scoreOnly: snapshot.guarantee !== undefined };
     if (attempt > 0 && (await runs.partIsFinal(outputPrefix, runId, shardIndex))) {
       await control.progress.shardKept(runId, shardIndex, shardRows.length);
       kept += 1;
@@ -267,13 +299,13 @@ async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl,
   await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects, inputs: planned });
   await control.progress.ingested(runId, { rows, ingestRejects: rejects, shards: shardIndex });
   runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, objects: reading.objects.length, manifest: snapshot.manifestKey }, 'run planned');
-  return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt };
+  return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt, guarantee: snapshot.guarantee !== undefined };
 }
 
 async function writeShard(
   runtime: Runtime,
   runs: RunStore,
-  s: { runId: string; outputPrefix: string; attempt: number; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
+  s: { runId: string; outputPrefix: string; attempt: number; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string }; scoreOnly: boolean },
 ) {
   const keys = runs.keys(s.outputPrefix, s.runId);
   await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);
@@ -281,7 +313,13 @@ async function writeShard(
   runtime.metrics.run.countRejects(s.rejects.map((r) => r.reason));
   const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length, attempt: s.attempt };
   // A failed shard must not stall the run: its parent goes on, and the run fails with the shard named.
-  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: jobId('score-shard', ...attemptParts(s.runId, s.attempt), s.shard), ignoreDependencyOnFailure: true } });
+  const scoreId = jobId('score-shard', ...attemptParts(s.runId, s.attempt), s.shard);
+  // A guarantee run scores every shard first (this job waits for them all), and routes after sampling.
+  if (s.scoreOnly) {
+    await runtime.queues.add({ name: 'score-shard', data, opts: { jobId: scoreId, parent: s.parent, ignoreDependencyOnFailure: true } });
+    return;
+  }
+  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: scoreId, ignoreDependencyOnFailure: true } });
   await runtime.queues.addFlow(
     runtime.queues.node(
       { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.attempt, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },

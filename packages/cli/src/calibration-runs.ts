@@ -16,7 +16,7 @@ import { ModelCalibrations } from '@datashunt/runs';
 import type { Config, Runtime, RunWatcher } from '@datashunt/runtime';
 import { getJson, putJson, readAllJsonl, toJsonl, putBytes } from '@datashunt/storage';
 import type { CalibrationSample } from './calibration-sample.js';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 /** What calibrate needs of the manifest: everything but the input (the sample) and delta (what it measures). */
 export const CalibrationManifestSchema = ManifestSchema.partial({ input: true, delta: true });

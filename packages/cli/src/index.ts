@@ -3,3 +3,4 @@ export * from './services.js';
 export * from './calibration-runs.js';
 export * from './calibration-sample.js';
 export * from './calibration-format.js';
+export { buildProgram, runCli } from './program.js';

@@ -6,7 +6,9 @@ import { createNotificationServer, listen } from './notification-server.js';
 import { webhookAuth } from './webhook-auth.js';
 
 export { enqueueManifest } from './manifest-enqueue.js';
-export { checkManifest } from './manifest-validation.js';
+export { checkManifest, checkManifestPolicy, type ManifestIssue } from './manifest-validation.js';
+export { checkSmallModel } from './model-check.js';
+export { resolveManifestDelta } from './manifest-delta.js';
 export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 
 export const SWEEP_SCHEDULER_ID = 'manifest-sweep';

@@ -1,4 +1,4 @@
-import { jobId, manifestIdentity, type ManifestObject } from '@datashunt/contracts';
+import { manifestIdentity, manifestIngestJobId, type ManifestObject } from '@datashunt/contracts';
 import type { Runtime } from '@datashunt/runtime';
 
 /** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
@@ -14,7 +14,7 @@ export async function enqueueManifest(runtime: Runtime, manifest: ManifestObject
   const identity = manifestIdentity(manifest);
   const marker = `${runtime.config.QUEUE_PREFIX}:manifest-seen:${identity}`;
   if (await runtime.redis.exists(marker)) return false;
-  await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: jobId('manifest-ingest', identity) } });
+  await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: manifestIngestJobId(manifest) } });
   const fresh = (await runtime.redis.set(marker, new Date().toISOString(), 'EX', SEEN_TTL_SECONDS, 'NX')) === 'OK';
   if (fresh) runtime.logger.info({ bucket: manifest.bucket, key: manifest.key, etag: manifest.etag }, 'manifest accepted');
   return fresh;

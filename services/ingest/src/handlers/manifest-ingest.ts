@@ -98,25 +98,25 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     throw error;
   }
   const check = checkManifest(bytes);
-  if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
+  if (!check.ok) return reportInvalid(runtime, object, check.message, check.issues);
   const allowed = checkManifestPolicy(check.manifest, runtime.config);
-  if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
+  if (!allowed.ok) return reportInvalid(runtime, object, allowed.message, allowed.issues);
   const input = allowed.input;
   const model = await checkSmallModel(runtime, check.manifest);
-  if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
+  if (!model.ok) return reportInvalid(runtime, object, invalidManifest(model.issues).message, model.issues);
   // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
   const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
   const inputHead = await headObject(runtime.s3, input);
   if (!inputHead) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
+    return reportInvalid(runtime, object, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
   }
   // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
   const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
   if (notText) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
+    return reportInvalid(runtime, object, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
   }
   const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
-  if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
+  if (!delta.ok) return reportInvalid(runtime, object, delta.message, [{ path: 'delta', message: delta.message }]);
 
   const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;
@@ -236,9 +236,10 @@ async function writeShard(
   );
 }
 
-async function reportInvalid(runtime: Runtime, manifestKey: string, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+async function reportInvalid(runtime: Runtime, manifest: { key: string; etag: string }, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+  const manifestKey = manifest.key;
   const errorKey = manifestErrorKey(DEFAULT_OUTPUT_PREFIX, manifestKey);
-  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, at: new Date().toISOString(), message, issues });
+  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, manifestEtag: manifest.etag, at: new Date().toISOString(), message, issues });
   runtime.logger.warn({ manifest: manifestKey, errorKey, message }, 'manifest rejected');
   return { status: 'invalid', manifestKey, errorKey, message };
 }

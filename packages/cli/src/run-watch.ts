@@ -61,7 +61,8 @@ export async function watchRun(runtime: Runtime, target: WatchTarget, options: W
     if (current && state && options.onProgress) options.onProgress(state, progressView(state, await spentSoFar(meter, target.runId)));
     const ended = current && state !== null && TERMINAL.has(state.phase);
     if (current && (ended || planOutcome?.status === 'already-finished' || poll % S3_EVERY_POLLS === 0)) {
-      const entry = await catalog.read(state?.outputPrefix || target.outputPrefix, target.runId);
+      // S3 out of reach for a moment (an outage the run itself rides out) is asked again at the next poll.
+      const entry = await catalog.read(state?.outputPrefix || target.outputPrefix, target.runId).catch(() => undefined);
       if (entry?.report) return { kind: 'finished', report: entry.report, outputPrefix: entry.outputPrefix };
     }
     if (Date.now() >= deadline) return { kind: 'timeout' };

@@ -17,17 +17,19 @@ if ! command -v redis-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/63
   fi
 fi
 # Test tools from Debian: promtool (package prometheus) checks /metrics, kubectl (kubernetes-client)
-# builds the k8s/ overlays with its kustomize. Their tests fail, naming this script, without them.
+# builds the k8s/ overlays with its kustomize, chromium (driven by playwright-core) opens the runs
+# page. Their tests fail, naming this script, without them.
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]} from Debian"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "warning: ${missing[*]} missing (Debian packages); the metrics and k8s tests need them" >&2
+    echo "warning: ${missing[*]} missing (Debian packages); the metrics, k8s and runs-page tests need them" >&2
   fi
 fi
 export TURBO_TELEMETRY_DISABLED=1

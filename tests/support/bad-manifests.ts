@@ -28,6 +28,7 @@ export function validManifest(inputKey: string): Json {
     maxRejectShare: 0.5,
     output: { prefix: 'runs/' },
     shardSize: 100,
+    purpose: 'production',
   };
 }
 
@@ -101,7 +102,7 @@ export function badManifests(inputKey: string): BadManifest[] {
     ['task.labels', []], ['task.labels', ['ham']], ['task.labels', ['ham', 'ham']], ['task.labels', ['ham', '']], ['task.instruction', ''],
     ['name', 'has space'], ['name', '.hidden'], ['name', '../escape'], ['name', 'x'.repeat(81)], ['name', ''],
     ['smallModel.name', '..'], ['smallModel.name', 'a/b'], ['smallModel.name', ''], ['smallModel.version', '../../runs'], ['smallModel.version', '.'],
-    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''],
+    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''], ['purpose', 'training'],
   ];
   ranges.forEach(([path, value], i) => add(`range-${i}-${path}`, withPath(valid, path, value), path));
 

@@ -4,3 +4,4 @@ export * from './calibration-runs.js';
 export * from './calibration-sample.js';
 export * from './calibration-format.js';
 export { buildProgram, runCli } from './program.js';
+export * from './run-actions.js';

@@ -17,8 +17,7 @@ export interface WatchTarget {
   outputPrefix: string;
   /**
    * The ingest job that plans (or, for a resume, re-plans) the run: its refusal or failure ends the
-   * watch, and until it has restarted the run's counters, counters and report left by an earlier
-   * attempt are not taken for this one's.
+   * watch, and counters and a report left by an earlier attempt are not taken for this one's.
    */
   ingestJobId?: string;
 }
@@ -57,10 +56,11 @@ export async function watchRun(runtime: Runtime, target: WatchTarget, options: W
     if (jobState === 'failed') return { kind: 'not-planned', reason: job!.failedReason };
 
     const state = await progress.read(target.runId);
-    const current = isCurrent(state, job, jobState);
+    const planned = isPlanned(job, jobState);
+    const current = planned || countersRestarted(state, job);
     if (current && state && options.onProgress) options.onProgress(state, progressView(state, await spentSoFar(meter, target.runId)));
-    const ended = current && state !== null && TERMINAL.has(state.phase);
-    if (current && (ended || planOutcome?.status === 'already-finished' || poll % S3_EVERY_POLLS === 0)) {
+    const ended = planned && state !== null && TERMINAL.has(state.phase);
+    if (planned && (ended || planOutcome?.status === 'already-finished' || poll % S3_EVERY_POLLS === 0)) {
       // S3 out of reach for a moment (an outage the run itself rides out) is asked again at the next poll.
       const entry = await catalog.read(state?.outputPrefix || target.outputPrefix, target.runId).catch(() => undefined);
       if (entry?.report) return { kind: 'finished', report: entry.report, outputPrefix: entry.outputPrefix };
@@ -71,11 +71,17 @@ export async function watchRun(runtime: Runtime, target: WatchTarget, options: W
 }
 
 /**
- * Whether the run's counters (and so its report) belong to the attempt the ingest job plans. Ingest
- * restarts the counters while it plans; both times come from the clock of the worker that runs the job.
+ * Whether the ingest job has planned the attempt being watched. Until then, the report in S3 may be the
+ * one an earlier attempt left (a resume deletes it only once its shards are planned).
  */
-function isCurrent(state: RunProgressState | null, job: Job | undefined, jobState: string | undefined): boolean {
-  if (!job) return true;
-  if (jobState === 'completed' || (job.data as { step?: string }).step === 'collect') return true;
-  return state !== null && job.processedOn !== undefined && state.startedAt >= job.processedOn;
+function isPlanned(job: Job | undefined, jobState: string | undefined): boolean {
+  return !job || jobState === 'completed' || (job.data as { step?: string }).step === 'collect';
+}
+
+/**
+ * Whether ingest has restarted the run's counters for this job while it plans; both times come from
+ * the clock of the worker that runs the job.
+ */
+function countersRestarted(state: RunProgressState | null, job: Job | undefined): boolean {
+  return state !== null && job?.processedOn !== undefined && state.startedAt >= job.processedOn;
 }

@@ -80,6 +80,8 @@ export const ManifestSchema = z.strictObject({
   /** One of the operator's output prefixes (OUTPUT_PREFIXES), in the run bucket. */
   output: z.strictObject({ prefix: z.string().superRefine(checkedBy((p) => checkKeyPrefix(p, 'output.prefix'))).default('runs/') }).default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),
+  /** evaluation: a run that measures, never a source of 2CD training rows unless named explicitly. */
+  purpose: z.enum(['production', 'evaluation']).default('production'),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -88,7 +88,12 @@ export const catalog = {
   },
   distill: {
     queue: 'distill',
-    schema: z.object({ modelName: z.string(), runIds: z.array(z.string()).optional() }),
+    schema: z.object({
+      modelName: z.string(),
+      runIds: z.array(z.string()).optional(),
+      /** Without runIds: also learn from runs whose rows carry gold labels (left out by default, as likely evaluation data). */
+      includeLabelled: z.boolean().optional(),
+    }),
     options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...kept },
   },
 } as const satisfies Record<string, { queue: string; schema: z.ZodType; options: CatalogJobOptions }>;

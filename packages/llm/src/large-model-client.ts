@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
-import type { EndpointCatalog, LargeModelSpec, LlmCallObservation, LlmCallOutcome, Tokens } from '@datashunt/contracts';
+import { requestParams, type EndpointCatalog, type LargeModelSpec, type LlmCallObservation, type LlmCallOutcome, type Tokens } from '@datashunt/contracts';
 import { BudgetMeter, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
 import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
@@ -101,8 +101,9 @@ export class LargeModelClient {
   /** One completion, from the cache or paid for; null when the budget cannot cover it. */
   private async complete(request: ClassifyRequest, messages: ChatMessage[]): Promise<Completion | null> {
     const spec = request.manifestLargeModel;
-    const baseURL = this.endpoint(spec.endpoint).baseURL;
-    const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
+    const endpoint = this.endpoint(spec.endpoint);
+    const baseURL = endpoint.baseURL;
+    const params = requestParams(endpoint.request, spec, TOP_LOGPROBS);
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
     if (hit) {

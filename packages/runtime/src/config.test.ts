@@ -51,7 +51,7 @@ describe('loadConfig', () => {
 
   it('declares one default endpoint from OPENAI_* and reads input from the run bucket\'s datasets/', () => {
     const c = loadConfig({ OPENAI_BASE_URL: 'https://api.example/v1', OPENAI_API_KEY: 'sk-test', S3_BUCKET: 'acme' });
-    expect(c.endpoints).toEqual({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: 10_000 } });
+    expect(c.endpoints).toEqual({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: 10_000, request: { logprobs: true, tokenLimitParam: 'max_tokens', temperature: true } } });
     expect(endpointApiKey(c.endpoints, 'default')).toBe('sk-test');
     expect(c.scopes.inputScopes).toEqual([{ bucket: 'acme', prefix: 'datasets/' }]);
     expect(c.scopes.reservedPrefixes).toEqual(['manifests/', 'models/', 'distill/']);

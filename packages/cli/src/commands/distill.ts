@@ -17,13 +17,17 @@ export function addDistillCommands(program: Command): void {
   const distill = program.command('distill').description('2CD: distill large-model answers into the learnable model, now or on a schedule');
   distill
     .command('now')
-    .description("enqueue 2CD for a model over its finished runs (or only the given ones); --wait prints the outcome")
+    .description(
+      'enqueue 2CD for a model over its finished runs (or only the given ones); --wait prints the outcome. Without --runs, evaluation runs are ' +
+        'never used, nor runs whose rows carry gold labels unless --include-labelled. The new learnable version is promoted only if the promotion gate allows it.',
+    )
     .requiredOption('--model <name>', 'the specific model to distill')
     .option('--runs <ids>', 'only these runs (comma-separated)', list)
+    .option('--include-labelled', 'also learn from runs whose rows carry gold labels')
     .option('--wait', 'wait for the outcome and print it')
     .option('--timeout-minutes <n>', 'give up waiting after this long', positiveNumber, 120)
     .option('--json', 'with --wait: one JSON document on stdout')
-    .action(action((o: { model: string; runs?: string[]; wait?: boolean; timeoutMinutes: number; json?: boolean }) => now(o)));
+    .action(action((o: NowOptions) => now(o)));
   distill
     .command('schedule')
     .description('redistill on a schedule (one schedule per model; scheduling again replaces it)')
@@ -44,9 +48,18 @@ export function addDistillCommands(program: Command): void {
     .action(action((o: { json?: boolean }) => listSchedules(o.json)));
 }
 
-async function now(o: { model: string; runs?: string[]; wait?: boolean; timeoutMinutes: number; json?: boolean }): Promise<number> {
+interface NowOptions {
+  model: string;
+  runs?: string[];
+  includeLabelled?: boolean;
+  wait?: boolean;
+  timeoutMinutes: number;
+  json?: boolean;
+}
+
+async function now(o: NowOptions): Promise<number> {
   return withRuntime(async (runtime) => {
-    const job = await enqueueDistillation(runtime, { modelName: o.model, ...(o.runs ? { runIds: o.runs } : {}) });
+    const job = await enqueueDistillation(runtime, { modelName: o.model, ...(o.runs ? { runIds: o.runs } : {}), ...(o.includeLabelled ? { includeLabelled: true } : {}) });
     console.error(`enqueued distill job ${job.id}`);
     if (!o.wait) return 0;
     const summary = await waitForDistillation(runtime, job, o.timeoutMinutes * 60_000);
@@ -90,13 +103,17 @@ function formatSummary(s: DistillSummary): string {
     `${s.modelName} (specific ${s.specificVersion}): ${s.status}`,
     `runs used: ${s.runs.length ? s.runs.join(', ') : '(none)'}`,
     ...s.refusedRuns.map((r) => `run ${r.runId} not used: ${r.reason}`),
-    `x1 (specialist sure) ${s.x1} rows, x3 (large model sure) ${s.x3} rows; left out: ${Object.entries(s.skipped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none'}`,
+    `x1 (specialist sure) ${s.x1} rows, x3 (large model sure) ${s.x3} rows, ${s.heldOut} large-model answers held out for the promotion gate; left out: ${Object.entries(s.skipped).filter(([, n]) => n > 0).map(([why, n]) => `${why} ${n}`).join(', ') || 'none'}`,
+    s.x3Confidence.note,
   ];
+  const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
+  const { accuracy, rawAccuracy } = s.x3Confidence;
+  if (accuracy) lines.push(`x3 against gold labels: ${pct(accuracy.accuracy)} of ${accuracy.rows} labelled rows${rawAccuracy ? ` (raw C_l would have selected ${rawAccuracy.rows} at ${pct(rawAccuracy.accuracy)})` : ''}`);
   if (s.status === 'trained') {
     const v = s.validation;
-    const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(2)}%`);
     lines.push(
-      `learnable ${s.version} registered and promoted (parent ${s.parentVersion}; ${s.trainRows} training rows, x3 repeated ${s.x3Repeat}x)`,
+      `learnable ${s.version} registered ${s.promotion.promoted ? 'and promoted' : 'as a candidate (not promoted)'} (parent ${s.parentVersion}; ${s.trainRows} training rows, x3 repeated ${s.x3Repeat}x)`,
+      `promotion gate: ${s.promotion.reason}`,
       `validation (${v.rows} held-out rows): agreement ${pct(v.accuracy)}, on x1 ${pct(v.agreementX1)}, on x3 ${pct(v.agreementX3)}, ECE ${v.ece.toFixed(4)}`,
     );
   }

@@ -69,7 +69,7 @@ export function addModelCommands(program: Command): void {
     .action(action((o: RegisterOptions) => register(o)));
   model
     .command('list')
-    .description('registered models and versions, and which are current')
+    .description('versions, the current ones, and 2CD candidates the promotion gate kept back (with its reason)')
     .option('--name <name>', 'only this model')
     .option('--json', 'one JSON document on stdout')
     .action(action((o: { name?: string; json?: boolean }) => listModels(o)));
@@ -202,9 +202,11 @@ async function listModels(o: { name?: string; json?: boolean }): Promise<number>
   }
   const rows = entries.map(({ meta, current }) => [
     meta.name, meta.version, meta.role, meta.family, meta.labels.length, meta.validation?.accuracy?.toFixed(4) ?? '-',
-    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', current.join(',') || '-',
+    meta.calibratedDelta ?? '-', meta.parentVersion ?? '-', meta.promotion ? (meta.promotion.promoted ? 'promoted' : 'candidate') : '-', current.join(',') || '-',
   ]);
-  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'current'], rows));
+  console.log(table(['name', 'version', 'role', 'family', 'classes', 'val.acc', 'alone.delta', 'parent', 'gate', 'current'], rows));
+  // A candidate's reason carries both numbers of the gate (DS+ with and without it on held-out rows).
+  for (const { meta } of entries) if (meta.promotion && !meta.promotion.promoted) console.log(`candidate ${meta.name} ${meta.version}: ${meta.promotion.reason}`);
   return 0;
 }
 

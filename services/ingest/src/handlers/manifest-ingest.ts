@@ -18,6 +18,7 @@ import {
   toJsonl,
 } from '@datashunt/storage';
 import { resolveManifestDelta } from '../manifest-delta.js';
+import { forgetManifest } from '../manifest-enqueue.js';
 import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
 import { checkSmallModel } from '../model-check.js';
 import { checkRow } from '../row-validation.js';
@@ -48,7 +49,13 @@ export function manifestIngestHandler(runtime: Runtime) {
     async handle(payload, { job, token }) {
       const state = job.data as StepData;
       if (state.step !== 'collect') {
-        const planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
+        let planned: PlanOutcome;
+        try {
+          planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
+        } catch (error) {
+          if (!(error instanceof UnrecoverableError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await gaveUp(runtime, payload, error as Error);
+          throw error;
+        }
         if (planned.status !== 'planned') return planned;
         const { runId, outputPrefix, shards, attempt } = planned;
         await job.updateData({ ...job.data, step: 'collect', runId, outputPrefix, shards, attempt });
@@ -67,6 +74,16 @@ export function manifestIngestHandler(runtime: Runtime) {
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
+}
+
+/** The last attempt failed on what should pass (an outage): make sure the run is not silently dropped. */
+async function gaveUp(runtime: Runtime, payload: { bucket: string; key: string; etag: string; resume?: { runId: string } | undefined }, error: Error) {
+  if (payload.resume) {
+    runtime.logger.error({ runId: payload.resume.runId, err: error.message }, 'resume gave up after the outage window; run `datashunt runs resume` again once S3 and Redis answer');
+    return;
+  }
+  await forgetManifest(runtime, payload);
+  runtime.logger.error({ manifest: payload.key, err: error.message }, 'planning gave up after the outage window; the next sweep or notification of this manifest plans it again');
 }
 
 interface RunControl {
@@ -160,13 +177,18 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
   if (snapshot.inputEtag && inputHead.etag !== snapshot.inputEtag) {
     throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${snapshot.input.bucket}/${snapshot.input.key} changed since the run started; submit a new manifest`);
   }
-  const next = { ...snapshot, attempt: (snapshot.attempt ?? 0) + 1 };
+  // The attempt is fixed once per resume job, so a retry of this job plans the same attempt again.
+  const attempt = (job.data as StepData).attempt ?? (snapshot.attempt ?? 0) + 1;
+  await job.updateData({ ...job.data, attempt });
+  const next = { ...snapshot, attempt };
   await runs.saveSnapshot(next);
   await Promise.all([control.breaker.reset(runId), control.cancellation.clear(runId)]);
-  // The failed report goes: the run is running again, and finalize writes the next one.
-  await deleteObject(runtime.s3, runs.ref(reportKey));
   runtime.logger.info({ runId, attempt: next.attempt }, 'resuming run');
-  return shardInput(runtime, runs, control, next, job);
+  const planned = await shardInput(runtime, runs, control, next, job);
+  // Only now does the failed report go (finalize writes the next): a resume that gives up while
+  // planning leaves the run failed, and so resumable again.
+  await deleteObject(runtime.s3, runs.ref(reportKey));
+  return planned;
 }
 
 /**

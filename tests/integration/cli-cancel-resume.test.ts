@@ -4,7 +4,7 @@ import { RunProgress } from '@datashunt/runs';
 import { readAllJsonl } from '@datashunt/storage';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startCli, waitUntil } from '../support/cli';
+import { runCli, startCli, waitUntil, type CliProcess } from '../support/cli';
 import { spamManifest, startSpamStack, toJsonl, type TestStack } from '../support/stack';
 
 interface Outcome {
@@ -41,12 +41,17 @@ describe('datashunt runs cancel and runs resume (CLI process)', () => {
     await stack.put('datasets/slow.jsonl', toJsonl(started.splits.test.slice(0, 300)));
     await stack.put('datasets/outage.jsonl', toJsonl(started.splits.test.slice(300, 900)));
   });
-  afterAll(() => stack?.dispose());
+  const running: CliProcess[] = [];
+  afterAll(async () => {
+    for (const cli of running) cli.kill();
+    await stack?.dispose();
+  });
 
   it('cancels a slow run: rows not yet asked fall back flagged cancelled, every row has one result, the report says cancelled', async () => {
     // One large-model request per minute: without the cancel this run would take hours.
     const file = manifestFile('slow', spamManifest('datasets/slow.jsonl', { name: 'slow', delta: 0.9999, shardSize: 100, largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 1 } }));
-    const submit = startCli(stack.config, ['submit', file, '--wait', '--json']);
+    const submit = startCli(stack.config, ['submit', file, '--wait', '--json', '--timeout-minutes', '3']);
+    running.push(submit);
     const runId = await waitUntil('submit to name the run', () => runIdOf(submit.stderr()));
     await waitUntil('hard rows waiting for the large model', async () => {
       const state = await progress().read(runId);

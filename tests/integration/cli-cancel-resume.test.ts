@@ -85,10 +85,11 @@ describe('datashunt runs cancel and runs resume (CLI process)', () => {
   it('resumes a run failed by an S3 outage: every row ends with one result and no answer is paid twice', async () => {
     const file = manifestFile('outage', spamManifest('datasets/outage.jsonl', { name: 'outage', delta: 0.9999, shardSize: 100, largeModel: { model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 600 } }));
     const paidAtStart = await completions();
-    const submitted = await runCli(stack.config, ['submit', file]);
+    const submitted = await runCli(stack.config, ['submit', file, '--json']);
     expect(submitted.code).toBe(0);
-    const runId = runIdOf(submitted.stdout)!;
-    expect(submitted.stdout).toContain(`follow it with: datashunt runs watch ${runId}`);
+    const runId = runIdOf(submitted.stderr)!;
+    expect(submitted.stderr).toContain(`follow it with: datashunt runs watch ${runId}`);
+    expect(JSON.parse(submitted.stdout)).toEqual({ runId, status: 'submitted', report: null, message: null });
     // S3 goes away once a shard is done, and comes back once a shard has failed for good.
     await waitUntil('a finished shard', async () => ((await progress().read(runId))?.shardsDone ?? 0) >= 1);
     await stack.stopS3();

@@ -27,7 +27,8 @@ export function withFollowOptions(command: Command): Command {
 /** The one JSON document submit, runs watch and runs resume print with --json. */
 export interface RunOutcomeDocument {
   runId: string;
-  status: Report['status'] | 'refused' | 'not-planned' | 'timeout';
+  /** The run's end; `submitted` from submit without --wait. */
+  status: Report['status'] | 'refused' | 'not-planned' | 'timeout' | 'submitted';
   report: Report | null;
   message: string | null;
   /** True when submit found that this manifest version had already run (or been refused). */

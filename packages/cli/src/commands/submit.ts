@@ -7,8 +7,8 @@ import { RunCatalog } from '@datashunt/runs';
 import type { Runtime } from '@datashunt/runtime';
 import { getJsonIfExists, headObject, putBytes } from '@datashunt/storage';
 import { action, CommandError, EXIT } from '../command-errors.js';
-import { withRuntime } from '../cli-runtime.js';
-import { followRun, printFailure, printReport, withFollowOptions } from '../run-follow.js';
+import { printJson, withRuntime } from '../cli-runtime.js';
+import { followRun, printFailure, printReport, withFollowOptions, type RunOutcomeDocument } from '../run-follow.js';
 
 const DEFAULT_TIMEOUT_MINUTES = 60;
 /** Where ingest writes a refused manifest's error.json, whatever output prefix the manifest asked for. */
@@ -62,6 +62,7 @@ async function submit(file: string, o: SubmitOptions): Promise<number> {
     if (earlier.kind === 'running') say(`this manifest version is already running as run ${runId}`);
     if (!o.wait) {
       say(`follow it with: datashunt runs watch ${runId}`);
+      if (o.json) printJson({ runId, status: 'submitted', report: null, message: null } satisfies RunOutcomeDocument);
       return EXIT.ok;
     }
     const ingestJobId = manifestIngestJobId(object);

@@ -113,24 +113,34 @@ describe('datashunt (CLI process)', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout.split('\n')).toEqual([
       `${valid}: valid`,
-      expect.stringMatching(new RegExp(`^  input s3://${stack.runtime.bucket}/datasets/cli\\.jsonl: \\d+ bytes$`)),
+      expect.stringMatching(new RegExp(`^  input s3://${stack.runtime.bucket}/datasets/cli\\.jsonl: \\d+ bytes, jsonl$`)),
       expect.stringMatching(/^ {2}small model spam-text \S+: labels ham, spam$/),
       '  delta 0.99 (from the manifest)',
       '',
     ]);
 
-    const invalid = manifestFile('check-bad', spamManifest('datasets/missing.jsonl', { task: { type: 'classification', labels: ['ham', 'eggs'], instruction: 'Spam?' } }));
-    const bad = await runCli(stack.config, ['manifest', 'check', invalid]);
+    // Ingest's checks in ingest's order: the policy, then the small model, then the input objects.
+    const policy = manifestFile('check-policy', spamManifest('s3://elsewhere/data.jsonl', { output: { prefix: 'private/' } }));
+    const refused = await runCli(stack.config, ['manifest', 'check', policy]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout.split('\n')).toEqual([
+      `${policy}: invalid (2 issues)`,
+      expect.stringMatching(/^ {2}input\.uri: /),
+      expect.stringMatching(/^ {2}output\.prefix: /),
+      '',
+    ]);
+    const labels = manifestFile('check-labels', spamManifest('datasets/cli.jsonl', { task: { type: 'classification', labels: ['ham', 'eggs'], instruction: 'Spam?' } }));
+    const bad = await runCli(stack.config, ['manifest', 'check', labels]);
     expect(bad.code).toBe(1);
     expect(bad.stdout.split('\n')).toEqual([
-      `${invalid}: invalid (2 issues)`,
-      `  input.uri: s3://${stack.runtime.bucket}/datasets/missing.jsonl does not exist`,
+      `${labels}: invalid (1 issue)`,
       expect.stringMatching(/^ {2}task\.labels: the task's labels differ from model spam-text@\S+'s \[ham, spam\] \(not known to the model: eggs; missing from the task: spam\)$/),
       '',
     ]);
-    const asJson = JSON.parse((await runCli(stack.config, ['manifest', 'check', invalid, '--json'])).stdout);
-    expect(asJson).toMatchObject({ file: invalid, valid: false, s3: { checked: true } });
-    expect(asJson.issues.map((i: { path: string }) => i.path)).toEqual(['input.uri', 'task.labels']);
+    const missing = manifestFile('check-missing', spamManifest('datasets/missing.jsonl'));
+    const asJson = await runCli(stack.config, ['manifest', 'check', missing, '--json']);
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toEqual({ file: missing, valid: false, issues: [{ path: 'input.uri', message: expect.stringContaining('missing.jsonl') }], found: null, notChecked: null });
 
     const typo = manifestFile('check-typo', { ...spamManifest('datasets/cli.jsonl'), budgetUSD: 3 });
     const schema = await runCli(stack.config, ['manifest', 'check', typo]);
@@ -140,6 +150,7 @@ describe('datashunt (CLI process)', () => {
     // No S3 to ask (nothing listens on port 9): the schema and the policy are still checked.
     const offline = await runCli(stack.config, ['manifest', 'check', valid], { S3_ENDPOINT: 'http://127.0.0.1:9' });
     expect(offline.code).toBe(0);
-    expect(offline.stdout).toMatch(/: valid\n {2}not checked against S3: S3 at http:\/\/127\.0\.0\.1:9 could not be read: /);
+    expect(offline.stdout).toMatch(/: valid\n {2}not checked: S3 at http:\/\/127\.0\.0\.1:9 could not be read \(.*\): the small model, the input and the delta were not checked\n$/);
+    expect((await runCli(stack.config, ['manifest', 'check', policy], { S3_ENDPOINT: 'http://127.0.0.1:9' })).code).toBe(1);
   });
 });

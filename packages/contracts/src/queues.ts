@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RowIdSchema } from './rows.js';
+import { LlmCallResultSchema, RowIdSchema } from './rows.js';
 
 /** Retention applied to every job: enough to inspect recent runs in Bull Board without growing Redis. */
 const kept = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -39,6 +39,23 @@ const LlmCall = RunRef.extend({
   timeouts: z.number().int().nonnegative().optional(),
   /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
   runSlotAt: z.number().int().optional(),
+  /** A guarantee run's sampling call: the row is in that round's sample object (runKeys().sampleRows), not the shard's hard rows. */
+  sampleRound: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * A guarantee run routes after its sampling phase, without a score child: the job carries the
+ * threshold, the versions that scored, and the large answers the sampling bought for the shard's rows
+ * (labels and costs, no row text), which those rows keep.
+ */
+const RouteShard = ScoreShard.extend({
+  guarantee: z
+    .object({
+      threshold: z.number().nullable(),
+      sampled: z.array(LlmCallResultSchema),
+      versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable() }),
+    })
+    .optional(),
 });
 
 /**
@@ -69,7 +86,7 @@ export const catalog = {
   },
   'route-shard': {
     queue: 'route',
-    schema: ScoreShard,
+    schema: RouteShard,
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'llm-call': {

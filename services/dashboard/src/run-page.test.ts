@@ -60,6 +60,37 @@ describe('runPage', () => {
     expect(section(runPage(finished, calibration({ calibratedAt: '2025-01-05T00:00:00.000Z' })).text, 'calibration')).toContain('calibrated again since this run');
   });
 
+  it('states a guarantee run\'s promise and sample from its own sampling phase, not a calibration record', () => {
+    const guarantee = (threshold: number | null) =>
+      runView({
+        runId: 'g',
+        entry: entry({
+          report: report({
+            deltaSource: {
+              kind: 'guarantee',
+              target: { target: 'guarantee', T: 0.95, alpha: 0.1, metric: 'agreement' },
+              method: 'bargain',
+              threshold,
+              rowsSampled: 325,
+              rowsAsked: 340,
+              population: 1000,
+              reason: 'stopped at 0.97: the test could not reject',
+              calibratedAt: '2025-01-02T10:00:00.000Z',
+              modelVersion: 'v1',
+            },
+          }),
+        }),
+        progress: null,
+        spend: null,
+      }, NOW);
+    const certified = section(runPage(guarantee(0.9785), undefined).text, 'calibration');
+    expect(certified).toContain('Threshold <span data-field="threshold">0.9785</span> certified');
+    expect(certified).toContain("with probability at least 90.0%, DS+ agrees with the large model on at least 95.0% of this run's rows");
+    expect(certified).toMatch(/data-field="rows-sampled">325</);
+    expect(certified).not.toContain('registry');
+    expect(section(runPage(guarantee(null), undefined).text, 'calibration')).toContain('No threshold could be certified: every row went to the large model.');
+  });
+
   it('shows a running run\'s live progress, spend so far against the budget, and reloads itself', () => {
     const spend = { sent: 41, paidCalls: 40, spentUsd: 0.004, possiblyPaidCalls: 0, possiblyPaidUsd: 0 };
     const running = runView({ runId: 'tickets-1a2b3c4d', entry: entry({ report: undefined }), progress: progress(), spend }, NOW);

@@ -1,4 +1,4 @@
-import type { CalibrationRecord, Report, ResultSource } from '@datashunt/contracts';
+import type { CalibrationRecord, DeltaSource, Report, ResultSource } from '@datashunt/contracts';
 import type { RunProgressState } from '@datashunt/runs';
 import { calibrationChart } from './calibration-chart.js';
 import { count, duration, percent, timestamp, usd } from './format.js';
@@ -128,6 +128,7 @@ function deltaSection(run: RunView, record: CalibrationRecord | undefined): Safe
   if (!source || source.kind === 'manifest') {
     return html`<section id="calibration"><h2>Delta</h2><p>Delta ${run.delta ?? '—'} was set in the manifest; no calibration curve.</p></section>`;
   }
+  if (source.kind === 'guarantee') return guaranteeSection(source);
   const intro = html`<p>Delta ${run.delta ?? '—'} was chosen for target <strong>${source.target.target}</strong> from the calibration of ${run.smallModel ?? 'the small model'} version ${source.modelVersion} (${timestamp(source.calibratedAt)}).</p>`;
   if (!record) return html`<section id="calibration"><h2>Delta and calibration</h2>${intro}<p class="note">The calibration record is no longer in the registry.</p></section>`;
   const reason = record.choices.find((c) => c.target.target === source.target.target)?.choice.reason;
@@ -164,4 +165,15 @@ function downloadsSection(run: RunView): SafeHtml {
   return html`<section id="downloads"><h2>Outputs</h2><ul>${RUN_DOWNLOADS.map(
     (file) => html`<li><a href="${runHref(run.runId, file)}" download="${`${run.runId}-${file}`}">${file}</a></li>`,
   )}</ul></section>`;
+}
+
+/** A guarantee run's threshold comes from its own sampling phase, not from a calibration record. */
+function guaranteeSection(source: Extract<DeltaSource, { kind: 'guarantee' }>): SafeHtml {
+  const target = source.target.target === 'guarantee' ? source.target : undefined;
+  const promise = target
+    ? html`with probability at least ${percent(1 - target.alpha)}, ${target.metric === 'agreement' ? html`DS+ agrees with the large model on at least ${percent(target.T)} of this run's rows` : html`${target.metric} for class <strong>${target.label ?? ''}</strong> is at least ${percent(target.T)} on this run's rows`}`
+    : null;
+  return html`<section id="calibration"><h2>Delta: guarantee</h2>
+<p>${source.threshold === null ? html`No threshold could be certified: every row went to the large model.` : html`Threshold <span data-field="threshold">${source.threshold}</span> certified by the sampling phase (${source.method}): ${promise}.`}</p>
+<p class="sub">The large model answered <span data-field="rows-sampled">${count(source.rowsSampled)}</span> sampled rows (kept as their results) of ${count(source.population)} scored; ${count(source.rowsAsked)} asked in all. ${source.reason}</p></section>`;
 }

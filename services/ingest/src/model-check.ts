@@ -4,7 +4,7 @@ import { getJsonIfExists } from '@datashunt/storage';
 import type { ManifestIssue } from './manifest-validation.js';
 
 type ModelCheck = { ok: true; labels: string[] } | { ok: false; issues: ManifestIssue[] };
-type ModelFound = { ok: true; labels: string[]; version: string } | { ok: false; issues: ManifestIssue[] };
+type ModelFound = { ok: true; labels: string[]; version: string; meta: ModelMeta } | { ok: false; issues: ManifestIssue[] };
 
 /**
  * Whether the small model can serve the task: it reads the task's kind of input and knows exactly the
@@ -40,5 +40,5 @@ export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'buck
     return { ok: false, issues: [{ path, message: `model ${name} version ${version} is ${meta ? 'unreadable' : 'not registered'} (see datashunt model list)` }] };
   }
   const compared = compareModelToTask(meta.data, manifest.task);
-  return compared.ok ? { ...compared, version } : compared;
+  return compared.ok ? { ...compared, version, meta: meta.data } : compared;
 }

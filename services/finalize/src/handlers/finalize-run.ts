@@ -3,10 +3,12 @@ import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
+import { writeResultTables } from '../result-tables.js';
 
 /**
  * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order) and writes
- * report.json from the shards' tallies: results are copied as bytes, never parsed again. A shard that
+ * report.json from the shards' tallies: results are copied as bytes, and parsed again only for the
+ * tables the manifest asks for (results.csv, results.parquet). A shard that
  * failed for good (an outage longer than the retry window) is not turned into rejects: the run fails,
  * the report counts its rows as unfinished, and `datashunt runs resume` finishes them. Re-running it
  * rewrites the same objects.
@@ -47,11 +49,15 @@ export function finalizeRunHandler(runtime: Runtime) {
         await copy(keys.partRejects(shard), rejects);
       }
       await Promise.all([results.close(), rejects.close()]);
+      const tables = await writeResultTables(runs, snapshot, shards, new Set(failed.keys()));
+      // A guarantee run's delta is the threshold its sampling phase chose (none if it never got there).
+      const guarantee = snapshot.guarantee ? await runs.guarantee(outputPrefix, runId) : undefined;
+      const deltaSource = guarantee?.source ?? snapshot.deltaSource;
       const report = tally.build({
         runId,
         manifestKey: snapshot.manifestKey,
-        manifest: snapshot.manifest,
-        ...(snapshot.deltaSource ? { deltaSource: snapshot.deltaSource } : {}),
+        manifest: guarantee ? { ...snapshot.manifest, delta: guarantee.source.threshold ?? 1 } : snapshot.manifest,
+        ...(deltaSource ? { deltaSource } : {}),
         createdAt: snapshot.createdAt,
         finishedAt: new Date(),
         outcome: { failedShards, unfinishedRows, breaker: await breaker.tripped(runId), cancelled: await cancellation.cancelled(runId) },
@@ -61,7 +67,7 @@ export function finalizeRunHandler(runtime: Runtime) {
       await progress.phase(runId, report.status);
       runtime.metrics.run.observeBudgetUse(report.costUsd, report.budgetUsd);
       runtime.logger.info(
-        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
+        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy, tables: tables.length ? tables.map((t) => t.key) : undefined },
         'run finished',
       );
       return { runId, reportKey: keys.report, status: report.status, rows: report.rows, results: report.results, rejects: report.rejects };

@@ -3,7 +3,7 @@ import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@d
 import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
-import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
+import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
 
 export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
   return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
@@ -19,10 +19,12 @@ export function routeShardHandler(runtime: Runtime) {
   const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'route-shard',
-    async handle({ runId, outputPrefix, shard, attempt }, { job, token }) {
+    async handle({ runId, outputPrefix, shard, attempt, guarantee }, { job, token }) {
       const { manifest } = await runs.snapshot(outputPrefix, runId);
       const children = await job.getChildrenValues<unknown>();
-      const versions = Object.values(children).find(isScoreResult);
+      // A guarantee run scored every shard before routing: the job carries the versions and the threshold.
+      const versions = guarantee?.versions ?? Object.values(children).find(isScoreResult);
+      const routing: GuaranteeRouting | undefined = guarantee && { threshold: guarantee.threshold, sampledLines: new Set(guarantee.sampled.map((a) => a.line)) };
       if (!versions) {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         throw new UnrecoverableError(`shard ${shard} was not scored: ${failures[0] ?? 'score result missing'}`);
@@ -32,8 +34,9 @@ export function routeShardHandler(runtime: Runtime) {
       if ((job.data as { step?: string }).step !== 'collect') {
         const hard: Array<{ row: Extract<ScoredRow, { p1: number[] }>; fallbackIndex: number }> = [];
         for (const row of scored) {
-          const decision = decide(manifest, row);
-          if (decision?.source === 'large' && !('reject' in row)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
+          const decision = decide(manifest, row, routing);
+          // A row the sampling phase bought keeps that answer: it is not asked again.
+          if (decision?.source === 'large' && !('reject' in row) && !routing?.sampledLines.has(row.line)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
         }
         if (hard.length) {
           // Only hard rows need their inputs, so the shard itself is read only when there are some.
@@ -59,17 +62,17 @@ export function routeShardHandler(runtime: Runtime) {
       return finish(children, await job.getIgnoredChildrenFailures());
 
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
-        const answers = new Map<number, LlmCallResult>();
+        const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
         for (const value of Object.values(values)) {
           const parsed = LlmCallResultSchema.safeParse(value);
           if (parsed.success) answers.set(parsed.data.line, parsed.data);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
-        // A shard with no hard rows is routed and done at once.
-        if (answers.size === 0 && failureByLine.size === 0) await progress.shardRouted(runId, shard, scored.length, 0);
+        // A shard with no hard rows is routed and done at once (sampled rows were answered before routing).
+        if (answers.size === (guarantee?.sampled.length ?? 0) && failureByLine.size === 0) await progress.shardRouted(runId, shard, scored.length, 0);
         await progress.shardDone(runId, shard);
         return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }

@@ -62,7 +62,15 @@ async function scoreShard(
   const inputs = accepted.map((r) => r.input);
   const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
   accepted.forEach((row, i) =>
-    scored.push({ line: row.line, id: row.id, ...(row.label !== undefined ? { gold: row.label } : {}), p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }),
+    scored.push({
+      line: row.line,
+      id: row.id,
+      ...(row.label !== undefined ? { gold: row.label } : {}),
+      p1: Array.from(p1[i]!),
+      p2: p2 ? Array.from(p2[i]!) : null,
+      // Carried here so the router can put them into results without reading the shard again.
+      ...(row.columns ? { columns: row.columns } : {}),
+    }),
   );
   scored.sort((a, b) => a.line - b.line);
   await runs.writeScored(outputPrefix, runId, shard, scored);

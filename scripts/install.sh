@@ -35,3 +35,4 @@ fi
 export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build --output-logs=errors-only
+echo "built; the CLI is: pnpm exec datashunt --help"

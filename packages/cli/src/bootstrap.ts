@@ -6,7 +6,7 @@ import { choiceFor } from './calibration-format.js';
 import { calibrate, type CalibrationOutcome, type CalibrationTarget } from './calibration-runs.js';
 import { drawSeeded, readDatasetRows, type CalibrationSample } from './calibration-sample.js';
 import { runThroughPipeline, type PipelineDeps } from './pipeline-run.js';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 /** What bootstrap needs of the manifest: no input (the command's), no delta (calibrated) and no small model yet. */
 export const BootstrapManifestSchema = ManifestSchema.partial({ input: true, delta: true, smallModel: true });

@@ -4,8 +4,8 @@ import { checkInputUri, ManifestSchema, modelKeys, type CalibrationRecord, type 
 import { ModelCalibrations } from '@datashunt/runs';
 import { toJsonl, putBytes } from '@datashunt/storage';
 import type { CalibrationSample } from './calibration-sample.js';
+import { CommandError } from './command-errors.js';
 import { runThroughPipeline, type PipelineDeps } from './pipeline-run.js';
-import { CommandError } from './subcommands.js';
 
 /** What calibrate needs of the manifest: everything but the input (the sample) and delta (what it measures). */
 export const CalibrationManifestSchema = ManifestSchema.partial({ input: true, delta: true });

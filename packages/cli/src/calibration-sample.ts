@@ -3,7 +3,7 @@ import { mulberry32, shuffled } from '@datashunt/algorithms';
 import { checkInputUri, DatasetRowSchema, type DatasetRow, type ScopePolicy } from '@datashunt/contracts';
 import { readLines } from '@datashunt/storage';
 import type { Runtime } from '@datashunt/runtime';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 /** Unlabelled files give this many rows unless --rows says otherwise. */
 export const DEFAULT_UNLABELLED_ROWS = 1_000;

@@ -1,7 +1,7 @@
 import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report, type ResultRecord } from '@datashunt/contracts';
 import type { Config, Runtime, RunWatcher } from '@datashunt/runtime';
 import { getJson, putJson, readAllJsonl } from '@datashunt/storage';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 /** What a command needs to run manifests through the pipeline and wait for them. */
 export interface PipelineDeps {

@@ -61,6 +61,8 @@ export type Report = z.infer<typeof ReportSchema>;
 
 export const ManifestErrorSchema = z.object({
   manifestKey: z.string(),
+  /** The refused version; `datashunt submit` of the same bytes says so at once (absent in errors written before it was kept). */
+  manifestEtag: z.string().optional(),
   at: z.string(),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })),

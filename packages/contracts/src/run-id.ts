@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { manifestBaseName } from './keys.js';
+import { jobId } from './queues.js';
 
 /** A manifest object as S3 announced it: one version of it, named by its ETag. */
 export interface ManifestObject {
@@ -19,4 +20,9 @@ export function manifestIdentity(m: ManifestObject): string {
  */
 export function runIdOf(manifestName: string | undefined, object: ManifestObject): string {
   return `${manifestName ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
+}
+
+/** The id of the ingest job that plans a manifest version's run: one per version, so it runs once. */
+export function manifestIngestJobId(m: ManifestObject): string {
+  return jobId('manifest-ingest', manifestIdentity(m));
 }

@@ -6,7 +6,8 @@ import { createNotificationServer, listen } from './notification-server.js';
 import { webhookAuth } from './webhook-auth.js';
 
 export { enqueueManifest } from './manifest-enqueue.js';
-export { checkManifest } from './manifest-validation.js';
+export { checkManifest, type ManifestIssue } from './manifest-validation.js';
+export { checkPlannable, type PlanCheck, type PlannableManifest } from './plan-checks.js';
 export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 
 export const SWEEP_SCHEDULER_ID = 'manifest-sweep';

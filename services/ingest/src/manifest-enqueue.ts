@@ -1,4 +1,4 @@
-import { jobId, manifestIdentity, type ManifestObject } from '@datashunt/contracts';
+import { manifestIdentity, manifestIngestJobId, type ManifestObject } from '@datashunt/contracts';
 import type { Runtime } from '@datashunt/runtime';
 
 /** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
@@ -11,10 +11,9 @@ const SEEN_TTL_SECONDS = 90 * 24 * 3600;
  * after; and ingest asks S3 whether the version already ran. True when this call was the first.
  */
 export async function enqueueManifest(runtime: Runtime, manifest: ManifestObject): Promise<boolean> {
-  const identity = manifestIdentity(manifest);
   const marker = seenMarker(runtime, manifest);
   if (await runtime.redis.exists(marker)) return false;
-  const job = await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: jobId('manifest-ingest', identity) } });
+  const job = await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: manifestIngestJobId(manifest) } });
   // Its earlier job gave up in an outage (see forgetManifest): the kept job is run again, from where the run's snapshot says.
   if (await job.isFailed()) {
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });

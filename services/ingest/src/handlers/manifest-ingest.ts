@@ -1,16 +1,13 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
-import { imageShapeForWidth, type ImageShape } from '@datashunt/formats';
 import { RunBreaker } from '@datashunt/llm';
-import { ModelCalibrations, RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
-import { planInputObjects, readInputRecords } from '../input-objects.js';
-import { resolveManifestDelta } from '../manifest-delta.js';
+import { readInputRecords } from '../input-objects.js';
 import { forgetManifest } from '../manifest-enqueue.js';
-import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
-import { checkSmallModel } from '../model-check.js';
+import { checkPlannable } from '../plan-checks.js';
 import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
@@ -122,46 +119,9 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     if (isNotFound(error)) throw new UnrecoverableError(`manifest s3://${object.bucket}/${object.key} disappeared before ingest`);
     throw error;
   }
-  const check = checkManifest(bytes);
-  if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
-  const allowed = checkManifestPolicy(check.manifest, runtime.config);
-  if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
-  const input = allowed.input;
-  const model = await checkSmallModel(runtime, check.manifest);
-  // A large-only run needs no small model (the cold start labels with it); its rows are then not scored.
-  const unscored = !model.ok && model.unregistered === true && check.manifest.strategy === 'large-only';
-  if (!model.ok && !unscored) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
-  // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
-  const manifest = model.ok ? { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } } : check.manifest;
-  let image: ImageShape | undefined;
-  if (manifest.input.fields?.image !== undefined) {
-    if (!model.ok) {
-      const message = `no small model "${manifest.smallModel.name}" is registered to give the image size: give a large-only run's images as pixels`;
-      return reportInvalid(runtime, object.key, message, [{ path: 'input.fields.image', message }]);
-    }
-    const featurizer = model.meta.featurizer;
-    const width = featurizer.kind === 'pixels' ? featurizer.shape.reduce((a, b) => a * b, 1) : 0;
-    image = imageShapeForWidth(width);
-    if (!image) {
-      const message = `model ${model.meta.name}@${model.version} takes ${width} values (shape [${featurizer.kind === 'pixels' ? featurizer.shape.join(', ') : ''}]), not a square grey or RGB image: give its input as pixels`;
-      return reportInvalid(runtime, object.key, message, [{ path: 'input.fields.image', message }]);
-    }
-  }
-  const mapping = rowMapping(manifest, image);
-  // Every object is looked at before any shard: binary or contradictory input would become one garbage reject per "line".
-  const inputs = await planInputObjects(runtime.s3, input, manifest, mapping, runtime.config.scopes);
-  if (!inputs.ok) return reportInvalid(runtime, object.key, inputs.message, inputs.issues);
-  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.ok ? model.version : undefined);
-  if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
-  if ('guarantee' in delta && manifest.strategy !== 'shunt') {
-    const message = `delta target "guarantee" chooses where strategy "shunt" routes; strategy "${manifest.strategy}" has no threshold`;
-    return reportInvalid(runtime, object.key, message, [{ path: 'delta', message }]);
-  }
-  const guaranteed = 'guarantee' in delta ? delta.guarantee.label : undefined;
-  if (guaranteed !== undefined && !manifest.task.labels.includes(guaranteed)) {
-    const message = `delta.label "${guaranteed}" is not one of the task's labels (${manifest.task.labels.join(', ')})`;
-    return reportInvalid(runtime, object.key, message, [{ path: 'delta.label', message }]);
-  }
+  const checked = await checkPlannable(runtime, bytes);
+  if (!checked.ok) return reportInvalid(runtime, object, checked.message, checked.issues);
+  const { manifest, input, image, inputs, delta } = checked;
 
   const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;
@@ -177,7 +137,7 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
   let reading: RunInputs;
   if (earlier) reading = await inputsOf(runs, earlier);
   else {
-    reading = { isPrefix: input.isPrefix, objects: inputs.objects, ...(image ? { image } : {}) };
+    reading = { isPrefix: input.isPrefix, objects: inputs, ...(image ? { image } : {}) };
     // Before the snapshot: a run with a snapshot always has its inputs recorded.
     await runs.saveInputs(outputPrefix, runId, reading);
   }
@@ -189,7 +149,7 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     // A guarantee run's threshold is not known yet: 1 stands in until its sampling phase stores it.
     ...('guarantee' in delta ? { manifest: { ...manifest, delta: 1 }, guarantee: delta.guarantee } : { manifest: { ...manifest, delta: delta.delta }, deltaSource: delta.source }),
     input: { bucket: input.bucket, key: input.key },
-    ...(input.isPrefix ? {} : { inputEtag: inputs.objects[0]!.etag }),
+    ...(input.isPrefix ? {} : { inputEtag: inputs[0]!.etag }),
     attempt: 0,
     createdAt: new Date().toISOString(),
   };
@@ -328,9 +288,10 @@ async function writeShard(
   );
 }
 
-async function reportInvalid(runtime: Runtime, manifestKey: string, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+async function reportInvalid(runtime: Runtime, manifest: { key: string; etag: string }, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+  const manifestKey = manifest.key;
   const errorKey = manifestErrorKey(DEFAULT_OUTPUT_PREFIX, manifestKey);
-  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, at: new Date().toISOString(), message, issues });
+  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, manifestEtag: manifest.etag, at: new Date().toISOString(), message, issues });
   runtime.logger.warn({ manifest: manifestKey, errorKey, message }, 'manifest rejected');
   return { status: 'invalid', manifestKey, errorKey, message };
 }

@@ -100,7 +100,7 @@ export function llmCallHandler(runtime: Runtime) {
         },
       });
     } catch (error) {
-      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
+      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs, () => cancellation.cancelled(payload.runId));
       if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
       if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
       if (error instanceof PossiblyBilledLlmError && error.timedOut) {
@@ -134,9 +134,16 @@ async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<ne
   throw Worker.RateLimitError();
 }
 
-/** Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt is spent. */
-async function deferJob({ job, token }: HandlerContext, waitMs: number): Promise<never> {
+/**
+ * Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt
+ * is spent. A cancel made while the job was on its way to the delayed set found nothing to wake
+ * (`datashunt runs cancel` wakes delayed jobs only): the job wakes itself, so its row falls back now
+ * rather than at a slot that may be hours away.
+ */
+async function deferJob({ job, token }: HandlerContext, waitMs: number, cancelled: () => Promise<string | null>): Promise<never> {
   await job.moveToDelayed(Date.now() + waitMs, token);
+  // A promote that fails found the job already woken (by the cancel itself).
+  if ((await cancelled()) !== null) await job.promote().catch(() => undefined);
   throw new DelayedError();
 }
 

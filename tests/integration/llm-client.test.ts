@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { buildPrompt } from '@datashunt/algorithms';
-import type { LargeModelSpec, LlmCallObservation } from '@datashunt/contracts';
+import { EndpointCatalogSchema, type LargeModelSpec, type LlmCallObservation } from '@datashunt/contracts';
 import {
   BudgetMeter,
   EndpointRateLimiter,
@@ -50,10 +50,11 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     ...overrides,
   });
   // Two endpoints of the same server: the second's base URL leads nowhere (404), each with its own key.
-  const endpoints = () => ({
-    reference: { baseURL: server.baseURL, apiKeyEnv: 'REFERENCE_KEY', headers: {}, maxRequestsPerMinute: 600 },
-    nowhere: { baseURL: `${server.url}/nowhere`, apiKeyEnv: 'NOWHERE_KEY', headers: {}, maxRequestsPerMinute: 600 },
-  });
+  const endpoints = () =>
+    EndpointCatalogSchema.parse({
+      reference: { baseURL: server.baseURL, apiKeyEnv: 'REFERENCE_KEY', maxRequestsPerMinute: 600 },
+      nowhere: { baseURL: `${server.url}/nowhere`, apiKeyEnv: 'NOWHERE_KEY', maxRequestsPerMinute: 600 },
+    });
   // What the clients of the current test told their metrics observer.
   let observed: LlmCallObservation[] = [];
   const newClient = (timeoutMs = 10_000) =>
@@ -166,7 +167,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     const port = (listener.address() as AddressInfo).port;
     await new Promise((resolve) => listener.close(resolve));
     const closed = new LargeModelClient({
-      endpoints: { closed: { baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: 'K', headers: {}, maxRequestsPerMinute: 600 } },
+      endpoints: EndpointCatalogSchema.parse({ closed: { baseURL: `http://127.0.0.1:${port}/v1`, apiKeyEnv: 'K', maxRequestsPerMinute: 600 } }),
       apiKeyOf: () => API_KEY,
       redis,
       keyPrefix: prefix,

@@ -1,4 +1,4 @@
-import type { EndpointCatalog, ScopePolicy } from '@datashunt/contracts';
+import { EndpointCatalogSchema, type ScopePolicy } from '@datashunt/contracts';
 import { checkManifest, checkManifestPolicy, closestName } from './manifest-validation.js';
 
 const valid = {
@@ -122,7 +122,7 @@ describe('input and output formats', () => {
 
 describe('checkManifestPolicy', () => {
   const scopes: ScopePolicy = { runBucket: 'datashunt', inputScopes: [{ bucket: 'datashunt', prefix: 'datasets/' }], outputPrefixes: ['runs/'], reservedPrefixes: ['manifests/', 'models/', 'distill/'] };
-  const endpoints: EndpointCatalog = { default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'K', headers: {}, maxRequestsPerMinute: 1000 } };
+  const endpoints = EndpointCatalogSchema.parse({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'K', maxRequestsPerMinute: 1000 } });
   const parse = (over: object) => {
     const check = checkManifest(Buffer.from(JSON.stringify({ ...valid, ...over })));
     if (!check.ok) throw new Error(check.message);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { readCsvRecords, readJsonlRecords, type InputRecord } from '@datashunt/formats';
 import { rowMapping } from '@datashunt/ingest';
-import { classWarnings, DatasetTally, formatDatasetSummary, rejectShare } from './dataset-tally';
+import { DatasetTally, formatDatasetSummary, rejectShare } from './dataset-tally';
 
 const textTask = (labels: string[], fields = {}) => rowMapping({ task: { labels, inputKind: 'text' }, input: { fields }, output: {} });
 
@@ -49,12 +49,5 @@ describe('DatasetTally', () => {
     expect(summary.rejects[0]!.first).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
     expect(summary.warnings).toEqual(['class "a" has 0 rows, fewer than 1', 'class "b" has 0 rows, fewer than 1']);
     expect(formatDatasetSummary(summary)).toContain('  7  label is not one of the task\'s labels (a, b)  (line 1, line 2, line 3, line 4, line 5, ...)');
-  });
-});
-
-describe('classWarnings', () => {
-  it('names each class under the minimum with its count', () => {
-    expect(classWarnings({ a: 5, b: 30, c: 19 }, 20, 'training rows')).toEqual(['class "a" has 5 training rows, fewer than 20', 'class "c" has 19 training rows, fewer than 20']);
-    expect(classWarnings({ a: 5 }, 5)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { classCountWarnings } from '@datashunt/algorithms';
 import { mapRecord, type RowMapping } from '@datashunt/ingest';
 import { describePosition, type InputRecord, type RecordFormat } from '@datashunt/formats';
 
@@ -57,7 +58,7 @@ export class DatasetTally {
   summary(minPerClass: number): DatasetSummary {
     const rejected = [...this.rejects.values()].reduce((sum, g) => sum + g.count, 0);
     const classes = Object.fromEntries(this.classes);
-    return { rows: this.rows, valid: this.valid, rejected, rejects: [...this.rejects.values()], classes, unlabelled: this.unlabelled, warnings: classWarnings(classes, minPerClass) };
+    return { rows: this.rows, valid: this.valid, rejected, rejects: [...this.rejects.values()], classes, unlabelled: this.unlabelled, warnings: classCountWarnings(classes, minPerClass) };
   }
 
   private mapped(value: unknown): string | undefined {
@@ -76,13 +77,6 @@ export class DatasetTally {
     if (group.first.length < SHOWN_POSITIONS) group.first.push(position);
     this.rejects.set(reason, group);
   }
-}
-
-/** A warning line for each class with fewer than `minimum` rows, naming the class and both counts. */
-export function classWarnings(counts: Record<string, number>, minimum: number, what = 'rows'): string[] {
-  return Object.entries(counts)
-    .filter(([, count]) => count < minimum)
-    .map(([label, count]) => `class "${label}" has ${count} ${what}, fewer than ${minimum}`);
 }
 
 /** The share of records rejected (0 for an empty file). */

@@ -17,3 +17,4 @@ export * from './temperature.js';
 export * from './promotion-gate.js';
 export * from './delta-resolution.js';
 export * from './guarantee-rounds.js';
+export * from './class-counts.js';

@@ -27,14 +27,14 @@ describe('datashunt command line', () => {
     expect(await cli('--version')).toEqual({ code: 0, out: '1.2.3-test\n', err: '' });
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const name of ['submit', 'runs', 'manifest', 'demo', 'serve', 'model', 'calibrate', 'bootstrap', 'distill', 'bench', 'bench-datasets']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['submit', 'runs', 'manifest', 'dataset', 'demo', 'serve', 'model', 'calibrate', 'bootstrap', 'distill', 'bench', 'bench-datasets']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(help.out).toMatch(/Exit codes: 0 done; 1 .*; 2 a wrong command line/);
   });
 
   it('has --help on every command and subcommand', async () => {
     const paths = commandPaths(buildProgram('x'));
     expect(paths.map((p) => p.join(' '))).toEqual(
-      expect.arrayContaining(['runs list', 'runs show', 'runs watch', 'runs cancel', 'runs resume', 'manifest check', 'model train', 'model eval', 'distill now', 'bench run', 'submit']),
+      expect.arrayContaining(['runs list', 'runs show', 'runs watch', 'runs cancel', 'runs resume', 'manifest check', 'dataset put', 'model train', 'model eval', 'distill now', 'bench run', 'submit']),
     );
     for (const path of paths) {
       const { code, out } = await cli(...path, '--help');
@@ -56,6 +56,9 @@ describe('datashunt command line', () => {
       [['calibrate', 'm.json', '--sample', 's.jsonl', '--target', 'cheapest'], /Allowed choices are max-accuracy, match-large, budget/],
       [['distill', 'schedule', '--model', 'm'], /^distill schedule: give one of --every and --cron\n\(add --help for usage\)/],
       [['calibrate', 'm.json', '--sample', 's.jsonl', '--target', 'budget'], /^calibrate: --target budget needs --max-query-share or --max-usd-per-1k/],
+      [['dataset', 'put', 'x.jsonl', 's3://b/datasets/x.jsonl'], /^dataset put: give the label set with exactly one of --labels or --manifest/],
+      [['dataset', 'put', 'x.jsonl', 's3://b/datasets/x.jsonl', '--labels', 'a,b', '--manifest', 'm.json'], /exactly one of --labels or --manifest/],
+      [['dataset', 'put', 'x.jsonl', 's3://b/datasets/x.jsonl', '--labels', 'a,b', '--max-reject-share', '1.5'], /must be a share from 0 to 1/],
       [['bootstrap', '--manifest', 'm.json', '--input', 'x.jsonl', '--max-usd', '1'], /required option '--sample <n>' not specified/],
       [['bootstrap', '--manifest', 'm.json', '--input', 'x.jsonl', '--sample', '10', '--max-usd', '0'], /--max-usd <d>' argument '0' is invalid\. must be a number above 0/],
       [['bootstrap', '--manifest', 'm.json', '--input', 'x.jsonl', '--sample', '10', '--max-usd', '1', '--family', 'image-cnn'], /Allowed choices are text-fasttext, image-mlp/],
@@ -80,5 +83,9 @@ describe('datashunt command line', () => {
     const { code, err } = await cli('manifest', 'check', '/nonexistent/manifest.json');
     expect(code).toBe(1);
     expect(err).toMatch(/^manifest check: cannot read \/nonexistent\/manifest\.json: ENOENT[^\n]*\n$/);
+    // The destination is checked before the file is read or S3 is reached.
+    const outside = await cli('dataset', 'put', '/nonexistent/x.jsonl', 's3://elsewhere/x.jsonl', '--labels', 'a,b');
+    expect(outside.code).toBe(1);
+    expect(outside.err).toMatch(/^dataset put: destination s3:\/\/elsewhere\/x\.jsonl is outside the readable scopes \(s3:\/\/[^)]+\); the operator widens them with INPUT_SCOPES\n$/);
   });
 });

@@ -3,6 +3,7 @@ import { runProgram } from './command-errors.js';
 import { addBenchCommands } from './commands/bench.js';
 import { addBenchDatasetsCommand } from './commands/bench-datasets.js';
 import { addBootstrapCommand } from './commands/bootstrap.js';
+import { addDatasetCommands } from './commands/dataset.js';
 import { addCalibrateCommand } from './commands/calibrate.js';
 import { addDemoCommand } from './commands/demo.js';
 import { addDistillCommands } from './commands/distill.js';
@@ -32,6 +33,7 @@ export function buildProgram(version: string): Command {
   addSubmitCommand(program);
   addRunsCommands(program);
   addManifestCommands(program);
+  addDatasetCommands(program);
   addDemoCommand(program);
   addServeCommand(program);
   addModelCommands(program);

@@ -1,4 +1,11 @@
 import type { DatasetRow, Manifest, RejectRecord } from '@datashunt/contracts';
+
+/** What a row mapping reads from a manifest: enough of it for `dataset put`, which has only a task and a field mapping. */
+export interface MappedManifest {
+  task: Pick<Manifest['task'], 'labels' | 'inputKind'>;
+  input: Pick<Manifest['input'], 'fields'>;
+  output: Pick<Manifest['output'], 'include'>;
+}
 import { describePosition, imageToPixels, type ImageShape, type InputRecord, type RecordFormat } from '@datashunt/formats';
 
 const EXCERPT = 120;
@@ -22,7 +29,7 @@ export interface RowMapping {
   storesLinesAsIs: boolean;
 }
 
-export function rowMapping(manifest: Pick<Manifest, 'task' | 'input' | 'output'>, image?: ImageShape): RowMapping {
+export function rowMapping(manifest: MappedManifest, image?: ImageShape): RowMapping {
   const fields = manifest.input.fields ?? {};
   const inputRole: InputRole = fields.image !== undefined ? 'image' : fields.pixels !== undefined ? 'pixels' : manifest.task.inputKind === 'text' ? 'text' : 'pixels';
   const id = fields.id ?? 'id';

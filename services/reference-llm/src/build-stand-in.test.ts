@@ -41,6 +41,16 @@ describe('buildStandIn', () => {
     expect(() => allowedLabelProbabilities(model, toStandInInput(row!.input), ['circle'])).toThrow(/does not know/);
   });
 
+  it('warns, naming the class and both counts, when a class has fewer rows than perClass asks for', async () => {
+    const path = join(dir, 'short.jsonl');
+    writeJsonl(path, [...syntheticTextRows(60, 3).filter((r) => r.label === 'ham'), ...syntheticTextRows(60, 4).filter((r) => r.label === 'spam').slice(0, 7)]);
+    const warnings: string[] = [];
+    await buildStandIn({ trainPath: path, task: 't', perClass: 10, seed: 1, warn: (line) => warnings.push(line) });
+    expect(warnings).toEqual([`${path}: class "spam" has 7 rows, fewer than 20 asked for (perClass 10 to train and 10 to calibrate)`]);
+    await buildStandIn({ trainPath: path, task: 't', perClass: 3, seed: 1, warn: (line) => warnings.push(line) });
+    expect(warnings).toHaveLength(1);
+  });
+
   it('rejects rows without labels and single-label data', async () => {
     writeJsonl(join(dir, 'unlabelled.jsonl'), [{ id: 1, input: 'x' }]);
     await expect(buildStandIn({ trainPath: join(dir, 'unlabelled.jsonl'), task: 't', perClass: 5, seed: 1 })).rejects.toThrow(/unlabelled.jsonl:1/);

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pixelsToImage } from '@datashunt/algorithms';
+import { classCountWarnings, pixelsToImage } from '@datashunt/algorithms';
 import { DatasetRowSchema } from '@datashunt/contracts';
 import { DEFAULT_GRID, trainPixelKnn } from './pixel-knn.js';
 import { mulberry32, shuffleInPlace } from '@datashunt/algorithms';
@@ -19,6 +19,8 @@ export interface BuildStandInOptions {
   seed: number;
   /** Image tasks: pixels are averaged down to grid x grid before comparing. */
   grid?: number;
+  /** Where a warning line goes (a class with fewer rows than asked for); stderr by default. */
+  warn?: (line: string) => void;
 }
 
 type RowInput = string | number[];
@@ -32,6 +34,10 @@ export async function buildStandIn(options: BuildStandInOptions): Promise<StandI
   const byLabel = await sampleByLabel(options.trainPath, 2 * options.perClass, random);
   const labels = [...byLabel.keys()].sort();
   if (labels.length < 2) throw new Error(`${options.trainPath}: need at least two labels, found ${labels.length}`);
+  // A short class is trained and calibrated on fewer rows than the others: say so rather than skew quietly.
+  const counts = Object.fromEntries(labels.map((label) => [label, byLabel.get(label)!.length]));
+  const warn = options.warn ?? ((line: string) => console.warn(`warning: ${line}`));
+  for (const line of classCountWarnings(counts, 2 * options.perClass, 'rows', ` asked for (perClass ${options.perClass} to train and ${options.perClass} to calibrate)`)) warn(`${options.trainPath}: ${line}`);
   const train: Array<{ input: RowInput; classIndex: number }> = [];
   const calibration: typeof train = [];
   labels.forEach((label, classIndex) => {

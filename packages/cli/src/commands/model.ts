@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { classCountWarnings, countByLabel } from '@datashunt/algorithms';
 import { FeaturizerSchema, parseObjectUri, type FeaturizerConfig, type ModelRole } from '@datashunt/contracts';
 import { loadConfig, s3OptionsOf } from '@datashunt/runtime';
 import {
@@ -16,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { smallAloneSummary } from '../small-alone.js';
 import { table } from '../text-table.js';
 import { action, CommandError, UsageError } from '../command-errors.js';
-import { integer, list as commaList, positiveInteger, positiveIntegers, positiveNumber, share } from '../option-values.js';
+import { integer, list as commaList, nonNegativeNumber, positiveInteger, positiveIntegers, positiveNumber, share } from '../option-values.js';
 
 const DATA_HELP = 'DATA is a labelled JSONL file ({id, input: string | number[], label} per line) on disk or s3://bucket/key.';
 const ROLES = ['specific', 'learnable'] as const;
@@ -49,6 +50,7 @@ export function addModelCommands(program: Command): void {
     .option('--shape <dims>', 'image shape, e.g. 28,28 (image-mlp)', positiveIntegers)
     .option('--scale <x>', 'pixel scale (image-mlp; needs --shape)', positiveNumber)
     .option('--target-accuracy <x>', "the small model alone's target accuracy on the rows it keeps: sets its calibrated delta", share)
+    .option('--min-per-class <n>', 'warn about a class with fewer training rows than this', nonNegativeNumber, 20)
     .option('--no-promote', 'register without making it the current specific model')
     .action(action((o: TrainOptions) => train(o)));
   model
@@ -111,6 +113,7 @@ interface TrainOptions {
   shape?: number[];
   scale?: number;
   targetAccuracy?: number;
+  minPerClass: number;
   promote: boolean;
 }
 
@@ -143,6 +146,8 @@ async function train(o: TrainOptions): Promise<number> {
   const trainRows = await readRows(o.train, s3, bucket);
   const validation = o.validation ? await readRows(o.validation, s3, bucket) : undefined;
   const labels = o.labels ?? [...new Set(trainRows.map((r) => r.label))].sort();
+  const counts = countByLabel(labels, trainRows.map((r) => r.label));
+  for (const line of classCountWarnings(counts, o.minPerClass, 'training rows', ' (--min-per-class)')) console.error(`warning: ${line}`);
   const { meta, evaluation, trained } = await trainAndRegister({
     registry,
     name: o.name,

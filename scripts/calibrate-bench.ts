@@ -1,19 +1,42 @@
 // Issue 7 (a) through the pipeline: on each benchmark data set, calibrate on validation (labelled), then
 // run test as small-only, large-only and DS+ with "delta": {"target": "max-accuracy"}.
 // `pnpm build && node_modules/.bin/tsx scripts/calibrate-bench.ts [--only spam,mnist-lt,fine-foods] [--out-dir .data/calibrate-bench]`
+// The constructed case where the large model is the weaker one: `--stand-in-per-class 3` builds every
+// stand-in from a handful of rows per class (use its own --out-dir: the stand-in is served under the task's name).
+// `--test-rows` / `--validation-rows` cut the splits to keep a run small.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXPERIMENT_NAMES, PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
+import { EXPERIMENT_NAMES, EXPERIMENTS, PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
 import { calibrate, choiceFor, formatCalibration, PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
 import { ReportSchema, type ManifestInput } from '@datashunt/contracts';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson, toJsonl } from '@datashunt/storage';
 
-const { values } = parseArgs({ options: { only: { type: 'string', default: EXPERIMENT_NAMES.join(',') }, 'out-dir': { type: 'string', default: '.data/calibrate-bench' } } });
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: EXPERIMENT_NAMES.join(',') },
+    'out-dir': { type: 'string', default: '.data/calibrate-bench' },
+    'stand-in-per-class': { type: 'string' },
+    'test-rows': { type: 'string' },
+    'validation-rows': { type: 'string' },
+  },
+});
 const outDir = resolve(values['out-dir']!);
-const plan: BenchPlan = { only: values.only!.split(',') as BenchPlan['only'], sweep: false, ablation: false, outDir, log: (l) => console.error(l) };
+const only = values.only!.split(',') as BenchPlan['only'];
+const count = (flag: string | undefined) => (flag === undefined ? undefined : Number.parseInt(flag, 10));
+const perClass = count(values['stand-in-per-class']);
+const plan: BenchPlan = {
+  only,
+  sweep: false,
+  ablation: false,
+  outDir,
+  log: (l) => console.error(l),
+  ...(values['test-rows'] ? { testRows: count(values['test-rows']) } : {}),
+  ...(values['validation-rows'] ? { validationRows: count(values['validation-rows']) } : {}),
+  ...(perClass ? { overrides: Object.fromEntries(only.map((name) => [name, { standIn: { ...EXPERIMENTS[name].standIn, perClass } }])) } : {}),
+};
 const stackDir = join(outDir, 'stack');
 await rm(join(stackDir, 's3'), { recursive: true, force: true });
 const modelsDir = join(stackDir, 'reference-llm');
@@ -69,7 +92,7 @@ try {
     const acc = (r: typeof small) => r.accuracy!.overall.accuracy!;
     const best = Math.max(acc(small), acc(large));
     const chosen = choiceFor(record, 'max-accuracy').choice;
-    lines.push(`| ${exp.name} (${data.test.length} test rows) | ${pct(acc(small))} | ${pct(acc(large))} | ${pct(acc(shunt))} | ${chosen.feasible ? chosen.point.delta : '-'} | ${pct(shunt.queryProportion)} | ${((acc(shunt) - best) * 100).toFixed(2)} pt |`);
+    lines.push(`| ${exp.name}${perClass ? `, stand-in from ${perClass} rows per class` : ''} (${data.test.length} test rows) | ${pct(acc(small))} | ${pct(acc(large))} | ${pct(acc(shunt))} | ${chosen.feasible ? chosen.point.delta : '-'} | ${pct(shunt.queryProportion)} | ${((acc(shunt) - best) * 100).toFixed(2)} pt |`);
   }
 } finally {
   await stack.close();

@@ -17,8 +17,15 @@ describe('promotionGate', () => {
     expect(d.reason).toMatch(/^Kept as a candidate: lower agreement with the large model and more rows sent to the large model/);
   });
 
-  it('accepts an equal version and a better one', () => {
-    expect(promotionGate({ basis: 'gold', without: base, with: base }).promote).toBe(true);
+  it('keeps a version that ties on both counts as a candidate: no evidence of a gain', () => {
+    const d = promotionGate({ basis: 'gold', without: base, with: base });
+    expect(d.promote).toBe(false);
+    expect(d.reason).toMatch(/^Kept as a candidate: no gain on 1000 held-out rows/);
+  });
+
+  it('accepts a version better on one count and no worse on the other, and a better one', () => {
+    expect(promotionGate({ basis: 'gold', without: base, with: { ...base, sentToLarge: 299 } }).promote).toBe(true);
+    expect(promotionGate({ basis: 'gold', without: base, with: { ...base, correct: 901 } }).promote).toBe(true);
     const d = promotionGate({ basis: 'gold', without: base, with: { rows: 1000, correct: 910, sentToLarge: 250 } });
     expect(d.promote).toBe(true);
     expect(d.reason).toMatch(/^Promoted: .*accuracy 91\.00% with it vs 90\.00% without, query share 25\.00% vs 30\.00%/);

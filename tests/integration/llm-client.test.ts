@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -160,6 +161,23 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(observed.every((o) => o.latencySeconds! >= 0 && o.costUsd === undefined)).toBe(true);
   });
 
+  it('counts a request still in flight when the row is asked again as possibly paid, and takes that back when it settles', async () => {
+    await planFaults([{ kind: 'slow', delayMs: 2_000 }]);
+    const req = request('quarterly invoice attached', { callKey: 'llm-call.run.0.7' });
+    const before = await stats();
+    // The first attempt's worker looks dead (its request hangs); the job's retry asks again meanwhile.
+    const first = newClient().classify(req);
+    while ((await stats()).requests === before.requests) await sleep(20);
+    const client = newClient();
+    await client.classify(req);
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 2, paidCalls: 1, possiblyPaidCalls: 1 });
+    // It was alive after all: both requests were paid, and the meter says so.
+    await first;
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 2, paidCalls: 2, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+    expect(await redis.hget(`${prefix}llm-budget:${req.runId}`, 'reserved')).toBe('0');
+    expect((await stats()).completions - before.completions).toBe(2);
+  });
+
   it('counts a request to an endpoint that refuses connections as never sent', async () => {
     const listener = createServer();
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -198,6 +216,29 @@ describe('BudgetMeter', () => {
     // 0.9 still reserved + 0.04 spent: 0.06 left, a 0.07 estimate does not fit.
     expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);
     expect(await meter.reserve('budget-run', 0.06, 1)).toBe(true);
+  });
+  it('counts a reservation left by a worker that died mid-request as possibly paid when the request is made again', async () => {
+    const meter = new BudgetMeter(redis, prefix);
+    const request = 'llm-call.run.0.3:hash';
+    expect(await meter.reserve('orphan-run', 0.01, 1, { key: request, token: 'killed' })).toBe(true);
+    // No settle: the worker was killed. The job's retry makes the same request.
+    const retry = { key: request, token: 'retry' };
+    expect(await meter.reserve('orphan-run', 0.01, 1, retry)).toBe(true);
+    expect(await meter.usage('orphan-run')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
+    await meter.settle('orphan-run', 0.01, 0.004, 'paid', retry);
+    expect(await meter.usage('orphan-run')).toEqual({ sent: 2, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
+    expect(await redis.hget(`${prefix}llm-budget:orphan-run`, 'reserved')).toBe('0');
+    // Settled requests leave no marker: answering from the cache later counts nothing more.
+    await meter.adoptOrphan('orphan-run', request);
+    expect((await meter.usage('orphan-run')).possiblyPaidCalls).toBe(1);
+  });
+
+  it('counts a request answered from the cache after its worker died mid-request as possibly paid', async () => {
+    const meter = new BudgetMeter(redis, prefix);
+    expect(await meter.reserve('orphan-cached', 0.02, 1, { key: 'job:hash', token: 'killed' })).toBe(true);
+    await meter.adoptOrphan('orphan-cached', 'job:hash');
+    expect(await meter.usage('orphan-cached')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.02 });
+    expect(await redis.hget(`${prefix}llm-budget:orphan-cached`, 'reserved')).toBe('0');
   });
 });
 

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
 import type { EndpointCatalog, LargeModelSpec, LlmCallObservation, LlmCallOutcome, Tokens } from '@datashunt/contracts';
-import { BudgetMeter, type CallBilling } from './budget-meter.js';
+import { BudgetMeter, type CallAttempt, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
 import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
 import { ResponseCache, type CachedCompletion } from './response-cache.js';
@@ -40,6 +41,12 @@ export interface ClassifyRequest {
    * written as soon as an answer is paid: after Redis loses the cache, a rerun finds them here.
    */
   answerLog?: AnswerLog;
+  /**
+   * Names this row's request across retries of its job (the job id). While a request is sent and
+   * unsettled a marker says so, and a retry that finds one (its worker died mid-request, after the
+   * provider may have billed it) counts that request as possibly paid.
+   */
+  callKey?: string;
 }
 
 /** Paid completions by request hash, kept beside the run rather than in Redis. */
@@ -105,7 +112,9 @@ export class LargeModelClient {
     const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
+    const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
     if (hit) {
+      if (attempt) await this.budget.adoptOrphan(request.runId, attempt.key);
       this.options.observe?.({ model: spec.model, outcome: 'cached' });
       return { ...hit, cached: true, costUsd: 0 };
     }
@@ -113,7 +122,7 @@ export class LargeModelClient {
     const { openai, apiKey } = this.client(spec.endpoint);
     await request.beforeCall?.(estimatePromptTokens(messages) + spec.maxOutputTokens);
     const reservedUsd = estimateCallUsd(messages, spec);
-    if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
+    if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd, attempt))) return null;
     let completion: CachedCompletion;
     let requestId: string | undefined;
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -125,7 +134,7 @@ export class LargeModelClient {
     } catch (error) {
       const mapped = toLlmError(error, apiKey, performance.now() - started >= timeoutMs);
       this.options.observe?.({ model: spec.model, outcome: outcomeOf(error, mapped), latencySeconds: (performance.now() - started) / 1000 });
-      await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
+      await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped), attempt);
       throw mapped;
     }
     // Cached and metered before anything else can fail: a paid answer is never asked for twice, and
@@ -133,7 +142,7 @@ export class LargeModelClient {
     await this.cache.set(hash, completion);
     const paidUsd = costUsd(completion.tokens, spec.pricing);
     this.options.observe?.({ model: spec.model, outcome: 'ok', latencySeconds: (performance.now() - started) / 1000, tokens: completion.tokens, costUsd: paidUsd });
-    await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
+    await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid', attempt);
     await request.answerLog?.put(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }

@@ -118,6 +118,12 @@ export class BudgetMeter {
     await this.redis.eval(ADOPT, keys.length, ...keys, this.ttlSeconds);
   }
 
+  /** Counts again a call paid before Redis forgot the run's spend (a restart without persistence). */
+  async recountPaid(runId: string, paidUsd: number): Promise<void> {
+    const key = this.key(runId);
+    await this.redis.multi().hincrby(key, 'spent', toMicroUsd(paidUsd)).hincrby(key, 'paidCalls', 1).hincrby(key, 'sent', 1).expire(key, this.ttlSeconds).exec();
+  }
+
   /**
    * Releases a reservation and records the call: its real cost when answered; when it may have been
    * billed without an answer, the reservation stays charged against the budget as possibly spent.

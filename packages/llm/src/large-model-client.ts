@@ -111,12 +111,13 @@ export class LargeModelClient {
     const baseURL = this.endpoint(spec.endpoint).baseURL;
     const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
-    const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
     const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
-    if (hit) {
+    const hit = await this.cache.get(hash);
+    const logged = hit ? undefined : await request.answerLog?.get(hash);
+    if (hit || logged) {
       if (attempt) await this.budget.adoptOrphan(request.runId, attempt.key);
       this.options.observe?.({ model: spec.model, outcome: 'cached' });
-      return { ...hit, cached: true, costUsd: 0 };
+      return hit ? { ...hit, cached: true, costUsd: 0 } : this.recoverLogged(request, hash, logged!);
     }
 
     const { openai, apiKey } = this.client(spec.endpoint);
@@ -145,6 +146,19 @@ export class LargeModelClient {
     await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid', attempt);
     await request.answerLog?.put(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
+  }
+
+  /**
+   * An answer in the run's own answer log but not in the cache: this run paid for it, and Redis has
+   * forgotten it along with the meter's count of it (a restart without persistence). Whoever puts it
+   * back in the cache counts it again and its row carries the cost, so the run's report and budget
+   * still hold every answer it paid for, once.
+   */
+  private async recoverLogged(request: ClassifyRequest, hash: string, logged: CachedCompletion): Promise<Completion> {
+    if (!(await this.cache.restore(hash, logged))) return { ...logged, cached: true, costUsd: 0 };
+    const paidUsd = costUsd(logged.tokens, request.manifestLargeModel.pricing);
+    await this.budget.recountPaid(request.runId, paidUsd);
+    return { ...logged, cached: false, costUsd: paidUsd };
   }
 
   private endpoint(name: string) {

@@ -40,6 +40,11 @@ export class ResponseCache {
     await this.redis.set(this.key(hash), JSON.stringify(completion), 'EX', this.ttlSeconds);
   }
 
+  /** Puts back an entry Redis lost; true for the one caller that did (others found it back already). */
+  async restore(hash: string, completion: CachedCompletion): Promise<boolean> {
+    return (await this.redis.set(this.key(hash), JSON.stringify(completion), 'EX', this.ttlSeconds, 'NX')) === 'OK';
+  }
+
   private key(hash: string): string {
     return `${this.prefix}llm-cache:${hash}`;
   }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +21,7 @@ import {
   type ClassifyRequest,
 } from '@datashunt/llm';
 import { buildStandIn, startReferenceLlm, type RunningReferenceLlm } from '@datashunt/reference-llm';
+import { createRedis } from '@datashunt/runtime';
 import { syntheticTextRows, writeJsonl } from '../../services/reference-llm/src/testing/synthetic-data';
 
 const API_KEY = 'sk-test-do-not-leak-0123456789';
@@ -240,7 +242,68 @@ describe('BudgetMeter', () => {
     expect(await meter.usage('orphan-cached')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.02 });
     expect(await redis.hget(`${prefix}llm-budget:orphan-cached`, 'reserved')).toBe('0');
   });
+  it('counts a reservation and a settle once when their replies are lost and the client sends them again', async () => {
+    const proxy = await replyDroppingProxy(6379);
+    // The services' own connection settings: ioredis resends a command whose reply a dropped connection lost.
+    const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, 'worker');
+    try {
+      const meter = new BudgetMeter(proxied, prefix);
+      const attempt = { key: 'llm-call.run.0.9:hash', token: 'once' };
+      proxy.dropNextReply();
+      expect(await meter.reserve('resent-run', 0.01, 1, attempt)).toBe(true);
+      proxy.dropNextReply();
+      await meter.settle('resent-run', 0.01, 0.004, 'paid', attempt);
+      expect(proxy.dropped()).toBe(2);
+      expect(await meter.usage('resent-run')).toEqual({ sent: 1, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+      expect(await redis.hget(`${prefix}llm-budget:resent-run`, 'reserved')).toBe('0');
+    } finally {
+      proxied.disconnect();
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A TCP proxy to Redis that, when told to, drops the connection in place of passing on the next
+ * integer reply: Redis ran the command and the client never hears of it.
+ */
+async function replyDroppingProxy(redisPort: number) {
+  let toDrop = 0;
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((client) => {
+    const upstream = connect(redisPort, '127.0.0.1');
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', closeBoth).on('close', closeBoth);
+    }
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      // Scripts answer with integers (':'); the client's ready check (INFO) gets a bulk string.
+      if (toDrop > 0 && chunk[0] === 0x3a) {
+        toDrop -= 1;
+        dropped += 1;
+        closeBoth();
+        return;
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    dropNextReply: () => void (toDrop += 1),
+    dropped: () => dropped,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 describe('EndpointRateLimiter', () => {
   const waitOf = (booking: Booking) => {

@@ -1,15 +1,13 @@
 import type { Redis } from 'ioredis';
 import { toMicroUsd } from './cost.js';
 
-// With a sent marker (KEYS[2], "token:reserved") and the set of attempts counted as possibly billed
-// by a later one (KEYS[3]): a marker still there when the same request is made again was left by an
-// attempt whose worker died mid-request (the provider may have billed it, nobody recorded it), so its
-// reservation becomes possibly spent.
+// With a sent marker (KEYS[2], "token:reserved" while in flight, "settled:token" after) and the set
+// of attempts counted as possibly billed by a later one (KEYS[3]): a marker still in flight when the
+// same request is made again was left by an attempt whose worker died mid-request (the provider may
+// have billed it, nobody recorded it), so its reservation becomes possibly spent.
 const ADOPT_ORPHAN = `
-local function adoptOrphan(ttl)
-  if #KEYS < 3 then return end
-  local orphan = redis.call('GET', KEYS[2])
-  if not orphan then return end
+local function adoptOrphan(ttl, orphan)
+  if not orphan or string.sub(orphan, 1, 8) == 'settled:' then return end
   local token, amount = string.match(orphan, '^(.*):(%d+)$')
   redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(amount))
   redis.call('HINCRBY', KEYS[1], 'possibly', amount)
@@ -22,9 +20,14 @@ local function adoptOrphan(ttl)
 end`;
 
 // spent + possibly spent + reserved + estimate <= cap, checked and reserved in one step so concurrent
-// workers cannot overshoot; the sent marker is written in the same step.
+// workers cannot overshoot; the sent marker is written in the same step. A reservation that finds its
+// own marker is this one sent again (the client resends a command whose reply a dropped connection lost).
 const RESERVE = `${ADOPT_ORPHAN}
-adoptOrphan(ARGV[3])
+if #KEYS == 3 then
+  local marker = redis.call('GET', KEYS[2])
+  if marker == ARGV[4] .. ':' .. ARGV[1] then return 1 end
+  adoptOrphan(ARGV[3], marker)
+end
 local spent = tonumber(redis.call('HGET', KEYS[1], 'spent') or '0')
 local possibly = tonumber(redis.call('HGET', KEYS[1], 'possibly') or '0')
 local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
@@ -35,23 +38,29 @@ if #KEYS == 3 then redis.call('SET', KEYS[2], ARGV[4] .. ':' .. ARGV[1], 'EX', A
 return 1`;
 
 const ADOPT = `${ADOPT_ORPHAN}
-adoptOrphan(ARGV[1])
+adoptOrphan(ARGV[1], redis.call('GET', KEYS[2]))
 return 1`;
 
 // ARGV[4]: paid (answered: spent += actual), possibly (no usable answer, but the provider may bill it:
 // possibly += the reservation), unpaid (an error answer) or not-sent (the request never left).
-// An attempt that a later one already counted as possibly billed (ARGV[5], its token, is in KEYS[3])
-// takes that count back and records what really happened.
+// A named attempt (ARGV[5], its token) is settled once: its marker (or, when a later attempt already
+// counted it as possibly billed, its entry in KEYS[3]) says so, and the same settle sent again changes
+// nothing. One a later attempt counted takes that count back and records what really happened. One
+// without a marker lost it with Redis's data (no persistence), its reservation too: nothing to release.
 const SETTLE = `
-local release = true
-if #KEYS == 3 then
-  if redis.call('GET', KEYS[2]) == ARGV[5] .. ':' .. ARGV[1] then
-    redis.call('DEL', KEYS[2])
+local release = #KEYS < 3
+if not release then
+  local marker = redis.call('GET', KEYS[2])
+  local settled = 'settled:' .. ARGV[5]
+  if marker == settled or redis.call('SISMEMBER', KEYS[3], settled) == 1 then return 0 end
+  if marker == ARGV[5] .. ':' .. ARGV[1] then
+    redis.call('SET', KEYS[2], settled, 'EX', ARGV[6])
+    release = true
   elseif redis.call('SREM', KEYS[3], ARGV[5]) == 1 then
+    redis.call('SADD', KEYS[3], settled)
     redis.call('HINCRBY', KEYS[1], 'possibly', -tonumber(ARGV[1]))
     redis.call('HINCRBY', KEYS[1], 'possiblyCalls', -1)
     redis.call('HINCRBY', KEYS[1], 'sent', -1)
-    release = false
   end
 end
 if release then redis.call('HINCRBY', KEYS[1], 'reserved', -tonumber(ARGV[1])) end
@@ -90,13 +99,17 @@ export interface RunSpend {
 }
 
 const DEFAULT_TTL_SECONDS = 30 * 24 * 3600;
+/** How long a settled attempt's marker stays: long enough for a resend after a dropped connection. */
+const SETTLED_TTL_SECONDS = 3600;
 
 /**
  * A run's large-model spend, shared by every worker through Redis, in integer micro-dollars. A call
  * reserves its worst-case cost first and settles the actual cost after. An attempt named by a
  * CallAttempt leaves a sent marker between the two, so a worker that dies in between has its request
- * counted as possibly billed when the request is made again; one without leaves its reservation
- * counted (the run stops slightly early rather than overspending).
+ * counted as possibly billed when the request is made again, and its reservation and settle count
+ * once even when ioredis sends them again after a dropped connection (it resends commands whose
+ * reply was lost, which Redis may already have run); one without leaves its reservation counted (the
+ * run stops slightly early rather than overspending).
  */
 export class BudgetMeter {
   constructor(
@@ -130,7 +143,7 @@ export class BudgetMeter {
    */
   async settle(runId: string, reservedUsd: number, actualUsd: number, billing: CallBilling, attempt?: CallAttempt): Promise<void> {
     const keys = this.keys(runId, attempt);
-    await this.redis.eval(SETTLE, keys.length, ...keys, toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds, billing, attempt?.token ?? '');
+    await this.redis.eval(SETTLE, keys.length, ...keys, toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds, billing, attempt?.token ?? '', SETTLED_TTL_SECONDS);
   }
 
   async spent(runId: string): Promise<number> {

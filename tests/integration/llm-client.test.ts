@@ -180,6 +180,19 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect((await stats()).completions - before.completions).toBe(2);
   });
 
+  it('puts the cost on a row whose own earlier attempt paid for its answer, and on no other row', async () => {
+    const req = request('board minutes attached for your review', { callKey: 'llm-call.run.0.11' });
+    const client = newClient();
+    const paid = await client.classify(req);
+    if (paid.kind !== 'answer') throw new Error('expected an answer');
+    // Its job failed after paying (say the answer log's write met an S3 outage): the retry reuses the
+    // answer, and the row still carries what it cost, as the meter counted it.
+    expect(await newClient().classify(req)).toMatchObject({ kind: 'answer', cached: false, costUsd: paid.costUsd });
+    // Another row with the same text is answered from the cache at no cost.
+    expect(await newClient().classify({ ...req, callKey: 'llm-call.run.0.12' })).toMatchObject({ kind: 'answer', cached: true, costUsd: 0 });
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 1, paidCalls: 1 });
+  });
+
   it('counts a request to an endpoint that refuses connections as never sent', async () => {
     const listener = createServer();
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));

@@ -113,11 +113,11 @@ export class LargeModelClient {
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
     const hit = await this.cache.get(hash);
-    const logged = hit ? undefined : await request.answerLog?.get(hash);
-    if (hit || logged) {
+    const found = hit ?? (await request.answerLog?.get(hash));
+    if (found) {
       if (attempt) await this.budget.adoptOrphan(request.runId, attempt.key);
       this.options.observe?.({ model: spec.model, outcome: 'cached' });
-      return hit ? { ...hit, cached: true, costUsd: 0 } : this.recoverLogged(request, hash, logged!);
+      return this.reuse(request, hash, found, hit !== null);
     }
 
     const { openai, apiKey } = this.client(spec.endpoint);
@@ -130,7 +130,7 @@ export class LargeModelClient {
     const started = performance.now();
     try {
       const { data, request_id } = await openai.chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
-      completion = readCompletion(data, messages);
+      completion = { ...readCompletion(data, messages), ...(request.callKey ? { paidBy: request.callKey } : {}) };
       requestId = request_id ?? undefined;
     } catch (error) {
       const mapped = toLlmError(error, apiKey, performance.now() - started >= timeoutMs);
@@ -149,16 +149,17 @@ export class LargeModelClient {
   }
 
   /**
-   * An answer in the run's own answer log but not in the cache: this run paid for it, and Redis has
-   * forgotten it along with the meter's count of it (a restart without persistence). Whoever puts it
-   * back in the cache counts it again and its row carries the cost, so the run's report and budget
-   * still hold every answer it paid for, once.
+   * An answer already paid for, reused without a call. One found in the run's own answer log but not
+   * in the cache was forgotten by Redis along with the meter's count of it (a restart without
+   * persistence): whoever puts it back in the cache counts it again. One paid for by an earlier
+   * attempt of this very request (its job failed or died after paying) is no saving: the row carries
+   * the cost it paid, so the rows add up to what the meter counted. Any other is cached, at no cost.
    */
-  private async recoverLogged(request: ClassifyRequest, hash: string, logged: CachedCompletion): Promise<Completion> {
-    if (!(await this.cache.restore(hash, logged))) return { ...logged, cached: true, costUsd: 0 };
-    const paidUsd = costUsd(logged.tokens, request.manifestLargeModel.pricing);
-    await this.budget.recountPaid(request.runId, paidUsd);
-    return { ...logged, cached: false, costUsd: paidUsd };
+  private async reuse(request: ClassifyRequest, hash: string, found: CachedCompletion, fromCache: boolean): Promise<Completion> {
+    const paidUsd = costUsd(found.tokens, request.manifestLargeModel.pricing);
+    if (!fromCache && (await this.cache.restore(hash, found))) await this.budget.recountPaid(request.runId, paidUsd);
+    const own = request.callKey !== undefined && found.paidBy === request.callKey;
+    return own ? { ...found, cached: false, costUsd: paidUsd } : { ...found, cached: true, costUsd: 0 };
   }
 
   private endpoint(name: string) {

@@ -7,6 +7,8 @@ export interface CachedCompletion {
   content: string;
   confidence: number | null;
   tokens: Tokens;
+  /** The request that paid for it (ClassifyRequest.callKey), when it was named. */
+  paidBy?: string;
 }
 
 /** Everything that determines a completion; equal requests hash to the same entry. */

@@ -449,6 +449,7 @@ async function runScenario(scenario: Scenario): Promise<{ line: string; bad: boo
   const unrecorded = billed > paid + possiblyPaid;
   if (paidTwice) notes.push(`FAIL: ${paid - uniqueHard - unresolved} answers paid twice`);
   if (unrecorded) notes.push(`FAIL: ${billed - paid - possiblyPaid} billed completions not on the meter`);
+  if (Object.keys(report.fallbackReasons).length) notes.push(`fallbacks: ${JSON.stringify(report.fallbackReasons)}`);
   // The rows' own account (their cost is the report's costUsd) against the meter's.
   if (report.largeModelCalls.paid !== paid) notes.push(`rows answered by a paid call: ${report.largeModelCalls.paid} (+${report.largeModelCalls.cached} cached), meter paid ${paid}`);
   const bad = counts.duplicates > 0 || counts.lost > 0 || paidTwice || unrecorded || ownCheckFailed;

@@ -10,11 +10,16 @@ for (const root of ['packages', 'services']) {
   }
 }
 
+// Dependencies published only as ES modules: swc turns them into CommonJS like our own sources.
+const esmOnly = '(?:hyparquet|hyparquet-writer|hyparquet-compressors|hysnappy)';
+
 const common = {
   testEnvironment: '<rootDir>/scripts/jest/node-host-realm-environment.cjs',
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    [`/node_modules/${esmOnly}/.+\\.js$`]: ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  transformIgnorePatterns: [`/node_modules/(?!(?:\\.pnpm/)?${esmOnly}[@/])`],
   moduleNameMapper: { ...workspaceMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
 };

@@ -15,17 +15,16 @@
  */
 import { parseArgs } from 'node:util';
 import {
+  agreementCeiling,
   bargainThreshold,
+  evaluateChoice,
   learnThenTestThreshold,
   mulberry32,
-  realisedTarget,
-  routeBatch,
   uniformHoeffdingThreshold,
   type AskLarge,
   type GuaranteeTarget,
   type LabelledScoredRow,
   type Rng,
-  type ThresholdChoice,
 } from '../packages/algorithms/src/index.js';
 
 const LABELS = ['a', 'b', 'c', 'd'];
@@ -56,30 +55,7 @@ function batch(profile: Profile, n: number, rng: Rng): LabelledScoredRow[] {
   });
 }
 
-interface Outcome {
-  held: boolean;
-  avoided: number;
-  bought: number;
-}
-
-/** The most rows the small model could keep with every large answer known: the ceiling for any method. */
-function idealAvoided(rows: LabelledScoredRow[], T: number): number {
-  const sorted = rows.slice().sort((a, b) => b.confidence - a.confidence);
-  const allowed = (1 - T) * rows.length;
-  let wrong = 0;
-  let kept = 0;
-  for (const r of sorted) {
-    if (r.smallLabel !== r.largeLabel) wrong += 1;
-    if (wrong > allowed) break;
-    kept += 1;
-  }
-  return kept / rows.length;
-}
-
-function outcome(rows: LabelledScoredRow[], target: GuaranteeTarget, choice: ThresholdChoice): Outcome {
-  const routing = routeBatch(rows, choice);
-  return { held: realisedTarget(rows, target, routing) >= target.T, avoided: 1 - routing.largeShare, bought: choice.largeAnswers.size };
-}
+type Outcome = ReturnType<typeof evaluateChoice>;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seeds: { type: 'string', default: '100' }, rows: { type: 'string', default: '5000' } } });
@@ -98,12 +74,12 @@ async function main(): Promise<void> {
         const validation = batch(profile, VALIDATION_ROWS, rng);
         const askLarge: AskLarge = async (indexes) => indexes.map((i) => rows[i]!.largeLabel);
         totals.small += rows.filter((r) => r.smallLabel === r.largeLabel).length / n;
-        totals.ideal += idealAvoided(rows, T);
+        totals.ideal += agreementCeiling(rows, T);
         const bargain = await bargainThreshold(rows, target, askLarge, { alpha: ALPHA, rng });
-        totals.bargain.push(outcome(rows, target, bargain));
+        totals.bargain.push(evaluateChoice(rows, target, bargain));
         const sampleSize = Math.max(200, bargain.largeAnswers.size);
-        totals.uniform.push(outcome(rows, target, await uniformHoeffdingThreshold(rows, target, askLarge, { alpha: ALPHA, rng, sampleSize })));
-        totals.ltt.push(outcome(rows, target, learnThenTestThreshold(validation, target, { alpha: ALPHA })));
+        totals.uniform.push(evaluateChoice(rows, target, await uniformHoeffdingThreshold(rows, target, askLarge, { alpha: ALPHA, rng, sampleSize })));
+        totals.ltt.push(evaluateChoice(rows, target, learnThenTestThreshold(validation, target, { alpha: ALPHA })));
       }
       const held = (os: Outcome[]) => `${((100 * os.filter((o) => o.held).length) / os.length).toFixed(0)}%`;
       const avoided = (os: Outcome[]) => `${((100 * os.reduce((s, o) => s + o.avoided, 0)) / os.length).toFixed(1)}%`;

@@ -1,6 +1,6 @@
 import { ManifestErrorSchema } from '@datashunt/contracts';
 import { getJson, putBytes } from '@datashunt/storage';
-import { badManifests, validManifest } from '../support/bad-manifests';
+import { badManifests, CATALOGUE_INPUTS, validManifest } from '../support/bad-manifests';
 import { startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 /**
@@ -16,6 +16,8 @@ describe('a catalogue of bad manifests', () => {
     stack = started.stack;
     const { splits } = started;
     await stack.put('datasets/catalogue.jsonl', toJsonl(splits.test.slice(0, 10)));
+    const { s3, bucket } = stack.runtime;
+    await Promise.all(Object.entries(CATALOGUE_INPUTS).map(([key, body]) => putBytes(s3, { bucket, key }, body)));
   });
   afterAll(() => stack?.dispose());
 

@@ -1,6 +1,5 @@
 import { QueueEvents } from 'bullmq';
-import { jobId, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
-import { manifestIdentity } from '@datashunt/ingest';
+import { jobId, manifestIdentity, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { deleteObject, getJson, headObject, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 

@@ -4,17 +4,11 @@ import { QueueEvents } from 'bullmq';
 import { ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { PIPELINE_SERVICES } from '@datashunt/cli';
 import { datasetPaths } from '@datashunt/datasets';
-import { runServices, type Config } from '@datashunt/runtime';
+import { runServices } from '@datashunt/runtime';
 import { scorerService } from '@datashunt/scorer';
 import { readAllJsonl } from '@datashunt/storage';
+import { envOf } from '../support/cli';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
-
-/** The environment that gives a separate service process this stack's settings. */
-function envOf(config: Config): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) if (value !== undefined) env[key] = Array.isArray(value) ? value.join(',') : String(value);
-  return env;
-}
 
 /**
  * A scorer process that stops dead in the middle of a shard (frozen with SIGSTOP, so it can neither

@@ -4,7 +4,9 @@ import { runServices, type RunningServices } from '@datashunt/runtime';
 import { Scorer, type TrainAndRegisterResult } from '@datashunt/small-models';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import {
+  DEFAULT_DISTILL_OPTIONS,
   enqueueDistillation,
+  isHeldOut,
   listDistillationSchedules,
   scheduleDistillation,
   trainerService,
@@ -37,20 +39,23 @@ describe('2CD distillation', () => {
     // specialist is never 0.99-sure of anything, so 0.99 would leave x1 empty and send every row away.
     delta = specific.meta.calibratedDelta!;
     await stack.put('datasets/spam-600.jsonl', toJsonl(test));
+    // The same rows as production sees them: no labels, so distill now learns from them by default.
+    await stack.put('datasets/spam-600-unlabelled.jsonl', toJsonl(test.map(({ id, input }) => ({ id, input }))));
   });
   afterAll(async () => {
     await trainer?.stop();
     await stack?.dispose();
   });
 
-  async function run(name: string): Promise<{ report: Report; results: ResultRecord[] }> {
+  async function run(name: string, over: { dataset: string; purpose?: 'production' | 'evaluation' }): Promise<{ runId: string; report: Report; results: ResultRecord[] }> {
     const key = `manifests/${name}.json`;
-    await stack.dropManifest(key, spamManifest('datasets/spam-600.jsonl', { name, delta }));
+    await stack.dropManifest(key, spamManifest(over.dataset, { name, delta, purpose: over.purpose ?? 'production' }));
     const outcome = await stack.watcher.wait(key, 170_000);
     if (outcome.status !== 'finished') throw new Error(`run ${name}: ${outcome.status}`);
     const { s3, bucket } = stack.runtime;
     const keys = runKeys('runs/', outcome.runId);
     return {
+      runId: outcome.runId,
       report: ReportSchema.parse(await getJson(s3, { bucket, key: keys.report })),
       results: (await readAllJsonl(s3, { bucket, key: keys.results })).map((r) => ResultRecordSchema.parse(r)),
     };
@@ -66,8 +71,10 @@ describe('2CD distillation', () => {
     }
   }
 
-  it('learns the large model’s confident answers, answers them without it next time, and keeps the specialist’s knowledge', async () => {
-    const before = await run('before-2cd');
+  it('learns the large model’s confident answers, promotes the new version only through the gate, and keeps the specialist’s knowledge', async () => {
+    const byId = new Map(test.map((r) => [r.id, r]));
+    const goldShare = (results: ResultRecord[]) => results.filter((r) => byId.get(String(r.id))!.label === r.label).length / results.length;
+    const before = await run('before-2cd', { dataset: 'datasets/spam-600-unlabelled.jsonl' });
     expect(before.report.modelVersions.learnable).toBeNull();
     expect(before.report.bySource.large).toBeGreaterThan(50);
 
@@ -76,46 +83,81 @@ describe('2CD distillation', () => {
     expect(summary.status).toBe('trained');
     if (summary.status !== 'trained') return;
 
-    // x1 and x3 are exactly the rows Eq. 6-8 name, counted from the run's own results.
+    // x1 and x3 are exactly the rows Eq. 6-8 name, counted from the run's own results; every large-model
+    // answer of x2 is either held out for the gate, in x3, or below delta.
     const x1Rows = before.results.filter((r) => r.c_s1 >= delta);
-    const x3Rows = before.results.filter((r) => r.c_s1 < delta && r.source === 'large' && r.c_l !== null && r.c_l >= delta);
-    expect(summary.runs).toHaveLength(1);
+    const answered = before.results.filter((r) => r.c_s1 < delta && r.source === 'large' && r.c_l !== null);
+    const x3Rows = answered.filter((r) => r.c_l! >= delta);
+    expect(summary.runs).toEqual([before.runId]);
     expect(summary.x1).toBe(x1Rows.length);
-    expect(summary.x3).toBe(x3Rows.length);
+    expect(summary.heldOut).toBeGreaterThan(0);
+    expect(summary.x3 + summary.heldOut + summary.skipped['large-unsure']).toBe(answered.length);
     expect(summary.x3).toBeGreaterThan(0);
+    expect(summary.x3).toBeLessThanOrEqual(x3Rows.length);
+    // No labels: C_l is used raw, and the summary says so.
+    expect(summary.x3Confidence).toMatchObject({ calibrated: false, accuracy: null });
+    expect(summary.x3Confidence.note).toContain('uncalibrated');
 
+    // The promotion gate on the held-out answers, against the specialist alone, by agreement with the large model.
+    const gate = summary.promotion;
+    expect(gate).toMatchObject({ basis: 'large-agreement', heldOutRows: summary.heldOut, comparedWith: 'specific only' });
+    expect(gate.reason).toContain(`${(100 * gate.accuracy!.with).toFixed(2)}% with it vs ${(100 * gate.accuracy!.without).toFixed(2)}% without`);
     const learnable = await stack.registry.getMeta('spam-text', summary.version);
-    expect(learnable).toMatchObject({ role: 'learnable', parentVersion: specific.meta.version, family: 'text-fasttext' });
-    expect(await stack.registry.current('spam-text', 'learnable')).toBe(summary.version);
+    expect(learnable).toMatchObject({ role: 'learnable', parentVersion: specific.meta.version, family: 'text-fasttext', promotion: gate });
+    expect(await stack.registry.current('spam-text', 'learnable')).toBe(gate.promoted ? summary.version : undefined);
     expect(await stack.registry.current('spam-text', 'specific')).toBe(specific.meta.version);
 
-    const after = await run('after-2cd');
-    const byId = new Map(test.map((r) => [r.id, r]));
+    // Measured on the labelled rows, marked as evaluation so that 2CD never learns from it.
+    // What the gate would have said on gold labels, on the same held-out rows (the specialist is unsure
+    // of all of them, so DS+ without the version sends each to the large model).
+    const heldOut = answered.filter((r) => isHeldOut(byId.get(String(r.id))!.input, DEFAULT_DISTILL_OPTIONS.holdout));
+    expect(heldOut).toHaveLength(summary.heldOut);
+    const candidate = await Scorer.load(stack.registry, 'spam-text', summary.version, { executionProviders: ['cpu'] });
+    const candidateProbs = await candidate.score(heldOut.map((r) => byId.get(String(r.id))!.input)).finally(() => candidate.release());
+    const goldGate = {
+      without: goldShare(heldOut),
+      with: goldShare(heldOut.map((r, i) => (Math.max(...candidateProbs[i]!) >= delta ? { ...r, label: candidate.meta.labels[candidateProbs[i]![0]! >= candidateProbs[i]![1]! ? 0 : 1]! } : r))),
+    };
+
+    const after = await run('after-2cd', { dataset: 'datasets/spam-600.jsonl', purpose: 'evaluation' });
     const x1Inputs = x1Rows.map((r) => byId.get(String(r.id))!);
     const specificX1 = await goldAccuracy(specific.meta.version, x1Inputs);
     const learnableX1 = await goldAccuracy(summary.version, x1Inputs);
+    const accuracy = { before: goldShare(before.results), after: after.report.accuracy!.overall.accuracy! };
     console.log(
       JSON.stringify({
         x1: summary.x1,
         x3: summary.x3,
+        heldOut: summary.heldOut,
         skipped: summary.skipped,
+        x3Confidence: summary.x3Confidence,
+        promotion: gate,
+        goldGate,
         x3Repeat: summary.x3Repeat,
         validation: summary.validation,
         queryProportion: { before: before.report.queryProportion, after: after.report.queryProportion },
         bySource: { before: before.report.bySource, after: after.report.bySource },
-        accuracy: { before: before.report.accuracy?.overall.accuracy, after: after.report.accuracy?.overall.accuracy },
+        accuracy,
         x1GoldAccuracy: { specific: specificX1, learnable: learnableX1 },
         learnableAnswers: after.report.accuracy?.bySource.learnable,
       }),
     );
-    expect(after.report.modelVersions.learnable).toBe(summary.version);
-    expect(after.report.bySource.learnable).toBeGreaterThan(0);
-    expect(after.report.queryProportion).toBeLessThan(before.report.queryProportion);
-
     // No forgetting: on the rows the specialist was sure of, the learnable model is as right as it was.
     expect(learnableX1).toBeGreaterThanOrEqual(specificX1 - 0.02);
-    // Fewer queries did not cost accuracy (the large model taught only what it was sure of).
-    expect(after.report.accuracy!.overall.accuracy!).toBeGreaterThanOrEqual(before.report.accuracy!.overall.accuracy! - 0.02);
+    if (gate.promoted) {
+      expect(after.report.modelVersions.learnable).toBe(summary.version);
+      expect(after.report.bySource.learnable).toBeGreaterThan(0);
+      expect(after.report.queryProportion).toBeLessThan(before.report.queryProportion);
+      expect(accuracy.after).toBeGreaterThanOrEqual(accuracy.before - 0.02);
+    } else {
+      // A candidate is never used: the next run is DS+ as before.
+      expect(after.report.modelVersions.learnable).toBeNull();
+      expect(after.report.queryProportion).toBe(before.report.queryProportion);
+    }
+
+    // The evaluation run is never learnt from without --runs, even when labelled runs are asked for.
+    const again = await waitForDistillation(stack.runtime, await enqueueDistillation(stack.runtime, { modelName: 'spam-text', includeLabelled: true }), 170_000);
+    expect(again).toMatchObject({ runs: [before.runId], refusedRuns: [{ runId: after.runId, reason: expect.stringContaining('an evaluation run') }] });
   });
 
   it('registers nothing when the runs hold no new knowledge', async () => {

@@ -1,4 +1,5 @@
 import { manifestErrorKey, ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
+import { progressView, RunProgress, type RunPlan } from '@datashunt/runs';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
@@ -73,6 +74,23 @@ describe('pipeline end to end', () => {
     expect(report.costUsd).toBeCloseTo(results.reduce((s, r) => s + r.cost, 0), 6);
     expect(report.accuracy!.overall.total).toBe(test.length);
     expect(report.accuracy!.overall.accuracy).toBeGreaterThan(0.8);
+
+    // The live counters a watcher reads agree with the report once the run is done.
+    const plan = await getJson<RunPlan>(s3, { bucket, key: keys.state });
+    const progress = await new RunProgress(stack.runtime.redis, `${stack.runtime.config.QUEUE_PREFIX}:`).read(outcome.runId);
+    expect(progress).toMatchObject({
+      phase: report.status,
+      planned: true,
+      rows: test.length,
+      ingestRejects: 6,
+      shards: plan.shards,
+      scored: test.length,
+      routed: test.length,
+      hard: bySource.large + bySource.fallback,
+      answered: bySource.large + bySource.fallback,
+      shardsDone: plan.shards,
+    });
+    expect(progressView(progress!, report.costUsd)).toMatchObject({ finished: rowLines.length, total: rowLines.length, fraction: 1, etaSeconds: 0 });
   });
 
   it('starts one run for a manifest announced twice, and a new run when the manifest changes', async () => {

@@ -2,13 +2,16 @@ import { startLocalS3, type LocalS3 } from '@datashunt/storage';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { modelCommand } from '../../packages/cli/src/commands/model';
+import { runCli } from '../../packages/cli/src/program';
+
+const modelCommand = (argv: string[]) => runCli(['model', ...argv], 'test');
 
 describe('datashunt model (CLI) against the embedded S3 server', () => {
   let server: LocalS3;
   let dir: string;
   let out: string[];
   let err: string[];
+  let stderr: string[];
   const saved = { ...process.env };
 
   beforeAll(async () => {
@@ -31,6 +34,8 @@ describe('datashunt model (CLI) against the embedded S3 server', () => {
     err = [];
     jest.spyOn(console, 'log').mockImplementation((m: string) => void out.push(m));
     jest.spyOn(console, 'error').mockImplementation((m: string) => void err.push(m));
+    stderr = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (stderr.push(String(chunk)), true));
   });
   afterEach(() => jest.restoreAllMocks());
 
@@ -61,7 +66,10 @@ describe('datashunt model (CLI) against the embedded S3 server', () => {
     expect(await modelCommand(['train', '--name', 'x', '--family', 'text-fasttext', '--train', join(dir, 'none.jsonl')])).toBe(1);
     expect(err.at(-1)).toMatch(/^model train: cannot read .*none\.jsonl: ENOENT/);
     expect(await modelCommand(['list', '--frob'])).toBe(2);
-    expect(err.at(-1)).toMatch(/^model list: Unknown option '--frob'[\s\S]*usage: datashunt model/);
+    expect(stderr.join('')).toMatch(/unknown option '--frob'[\s\S]*--help/);
     expect(await modelCommand(['dance'])).toBe(2);
+    expect(stderr.join('')).toMatch(/unknown command 'dance'/);
+    expect(await modelCommand(['train', '--name', 'x', '--family', 'cnn', '--train', 't.jsonl'])).toBe(2);
+    expect(stderr.join('')).toMatch(/--family <family>' argument 'cnn' is invalid/);
   });
 });

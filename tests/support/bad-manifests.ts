@@ -17,7 +17,7 @@ export function validManifest(inputKey: string): Json {
   return {
     name: 'catalogue',
     task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'Is this e-mail spam?', inputKind: 'text' },
-    input: { uri: inputKey },
+    input: { uri: inputKey, format: 'jsonl', fields: { id: 'id', text: 'input', label: 'label' } },
     smallModel: { name: 'spam-text', useLearnable: true },
     largeModel: { endpoint: 'default', model: 'reference-generalist', pricing: { inputPer1M: 0.15, outputPer1M: 0.6 }, rateLimitRpm: 600, maxOutputTokens: 8, temperature: 0 },
     delta: 0.95,
@@ -26,8 +26,9 @@ export function validManifest(inputKey: string): Json {
     promptPruneThreshold: 0.01,
     budgetUsd: 1,
     maxRejectShare: 0.5,
-    output: { prefix: 'runs/' },
+    output: { prefix: 'runs/', include: ['input'], formats: ['jsonl', 'csv', 'parquet'], probabilities: true },
     shardSize: 100,
+    purpose: 'production',
   };
 }
 
@@ -71,6 +72,14 @@ function misspellings(key: string): string[] {
   return [...out];
 }
 
+/** Objects the plan-time cases read, by key: a Parquet file with a JSONL name, a CSV whose columns are id, body and category, and a prefix holding a zip archive. */
+export const CATALOGUE_INPUTS: Record<string, Buffer> = {
+  'datasets/catalogue-parquet.jsonl': Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64), Buffer.from('PAR1')]),
+  'datasets/catalogue.csv': Buffer.from('id,body,category\n1,hello,ham\n'),
+  'datasets/catalogue-prefix/a.jsonl': Buffer.from('{"id":1,"input":"hello"}\n'),
+  'datasets/catalogue-prefix/b.jsonl': Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0]),
+};
+
 export function badManifests(inputKey: string): BadManifest[] {
   const valid = validManifest(inputKey);
   const cases: BadManifest[] = [];
@@ -101,14 +110,18 @@ export function badManifests(inputKey: string): BadManifest[] {
     ['task.labels', []], ['task.labels', ['ham']], ['task.labels', ['ham', 'ham']], ['task.labels', ['ham', '']], ['task.instruction', ''],
     ['name', 'has space'], ['name', '.hidden'], ['name', '../escape'], ['name', 'x'.repeat(81)], ['name', ''],
     ['smallModel.name', '..'], ['smallModel.name', 'a/b'], ['smallModel.name', ''], ['smallModel.version', '../../runs'], ['smallModel.version', '.'],
-    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''],
+    ['largeModel.endpoint', 'Bad Name'], ['largeModel.endpoint', ''], ['largeModel.model', ''], ['purpose', 'training'],
+    ['input.format', 'xlsx'], ['input.format', 'JSONL'], ['input.fields.text', ''], ['input.fields.id', 'x'.repeat(257)],
+    ['input.fields', { text: 'input', pixels: 'px' }], ['input.fields.label', 'input'], ['input.fields.image', 'png'],
+    ['output.formats', []], ['output.formats', ['xlsx']], ['output.formats', ['csv', 'csv']], ['output.include', ['']],
+    ['output.include', ['a', 'a']], ['output.include', ['label']], ['output.include', ['p_spam']], ['output.include', Array.from({ length: 101 }, (_, i) => `c${i}`)],
   ];
   ranges.forEach(([path, value], i) => add(`range-${i}-${path}`, withPath(valid, path, value), path));
 
   const uris = ['s3://', 's3://bucket', 's3://bucket/', 's3:///key', 'http://127.0.0.1/x.jsonl', 'https://example.com/x', 'gs://bucket/key', 'file:///etc/passwd',
     'ftp://x/y', '../other-bucket/key', 'datasets/../models/x', '/abs/key', 'datasets//x.jsonl', 'datasets/./x', 'datasets/x\u0000.jsonl', 'datasets\\x',
     's3://Bad_Bucket/key', 's3://other-bucket/datasets/x.jsonl', 'models/spam-text/pointers/specific.json', 'manifests/catalogue.json', 'runs/x/results.jsonl',
-    'distill/m/s/distill-set.jsonl', 'private/hr.jsonl', 'datasets/'];
+    'distill/m/s/distill-set.jsonl', 'private/hr.jsonl', 'datasets/nothing-here/', 's3://other-bucket/datasets/', 'models/', 'runs/x/'];
   uris.forEach((uri, i) => add(`uri-${i}`, withPath(valid, 'input.uri', uri), 'input.uri'));
 
   const prefixes = ['', '/abs/', 's3://other/', '../../../../outside/', 'models/', 'manifests/', 'distill/', 'runs/other/', 'datasets/', 'runs/../models/', 'a\u0007b/'];
@@ -120,9 +133,18 @@ export function badManifests(inputKey: string): BadManifest[] {
   add('above-ceiling', withPath(valid, 'largeModel.rateLimitRpm', 100_000_000), 'largeModel.rateLimitRpm');
   add('no-such-model', withPath(valid, 'smallModel.name', 'no-such-model'), 'smallModel.name');
   add('no-such-version', withPath(valid, 'smallModel.version', 'v-does-not-exist'), 'smallModel.version');
-  add('image-kind', withPath(valid, 'task.inputKind', 'image'), 'task.inputKind');
+  // Without the text mapping, which an image task would refuse first.
+  add('image-kind', withPath(withPath(valid, 'task.inputKind', 'image'), 'input.fields', undefined), 'task.inputKind');
   add('other-labels', withPath(valid, 'task.labels', ['ham', 'phishing']), 'task.labels');
   add('missing-input', withPath(valid, 'input.uri', 'datasets/does-not-exist.jsonl'), 'input.uri');
+  // Found only by looking at the input (see CATALOGUE_INPUTS).
+  add('declared-parquet', withPath(valid, 'input.format', 'parquet'), 'input.format');
+  add('parquet-named-jsonl', withPath(withPath(valid, 'input.uri', 'datasets/catalogue-parquet.jsonl'), 'input.format', undefined), 'input.uri');
+  add('csv-mapped-column-missing', withPath(withPath(valid, 'input.uri', 'datasets/catalogue.csv'), 'input.format', 'csv'), 'input.fields.text');
+  add('csv-default-column-missing', withPath(withPath(withPath(valid, 'input.uri', 'datasets/catalogue.csv'), 'input.format', undefined), 'input.fields', undefined), 'input.fields');
+  add('csv-include-missing', withPath(withPath(withPath(valid, 'input.uri', 'datasets/catalogue.csv'), 'input.format', undefined), 'input.fields', { text: 'body' }), 'output.include');
+  add('prefix-binary-object', withPath(withPath(valid, 'input.uri', 'datasets/catalogue-prefix/'), 'input.format', undefined), 'input.uri');
+  add('image-for-text-model', withPath(withPath(withPath(valid, 'task.inputKind', 'image'), 'input.fields', { image: 'input' }), 'input.format', undefined), 'task.inputKind');
 
   add('not-json', '{"task": ', '');
   add('empty-file', '', '');

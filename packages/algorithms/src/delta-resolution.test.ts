@@ -46,9 +46,13 @@ describe('resolveDelta', () => {
     expect(resolveDelta({ target: 'max-accuracy' }, { name: 'm', version: undefined }, undefined)).toMatchObject({ ok: false, message: expect.stringMatching(/no current specific version/) });
   });
 
-  it('refuses the guarantee target in runs, even with a record', () => {
-    const spec = DeltaTargetSpecSchema.parse({ target: 'guarantee', T: 0.95, alpha: 0.1 });
-    expect(resolveDelta(spec, model, record())).toEqual({ ok: false, message: expect.stringMatching(/^delta target "guarantee" is not yet supported in runs/) });
+  it('never reads the guarantee target from a record (each run chooses it), and defaults T and alpha', () => {
+    const spec = DeltaTargetSpecSchema.parse({ target: 'guarantee' });
+    expect(spec).toEqual({ target: 'guarantee', T: 0.95, alpha: 0.1, metric: 'agreement' });
+    expect(DeltaTargetSpecSchema.parse({ target: 'guarantee', T: 0.9, metric: 'recall', label: 'spam' })).toEqual({ target: 'guarantee', T: 0.9, alpha: 0.1, metric: 'recall', label: 'spam' });
+    expect(DeltaTargetSpecSchema.safeParse({ target: 'guarantee', metric: 'precision' }).error?.issues[0]?.message).toMatch(/names its class in label/);
+    expect(DeltaTargetSpecSchema.safeParse({ target: 'guarantee', label: 'spam' }).success).toBe(false);
+    expect(resolveDelta(spec, model, record())).toEqual({ ok: false, message: expect.stringMatching(/^delta target "guarantee" is chosen by the run's own sampling phase/) });
   });
 
   it('refuses a target the calibration cannot meet, with the curve\'s reason', () => {

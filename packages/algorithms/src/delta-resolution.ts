@@ -8,7 +8,7 @@ import { chooseDelta, type DeltaTarget } from './delta-targets.js';
 
 export type DeltaResolution = { ok: true; delta: number; source: DeltaSource } | { ok: false; message: string };
 
-/** The algorithm's target for a manifest target other than guarantee (which runs do not support yet). */
+/** The algorithm's target for a manifest target other than guarantee (which each run chooses for itself). */
 export function deltaTargetOf(spec: Exclude<DeltaTargetSpec, { target: 'guarantee' }>): DeltaTarget {
   switch (spec.target) {
     case 'max-accuracy':
@@ -31,7 +31,7 @@ export function deltaTargetOf(spec: Exclude<DeltaTargetSpec, { target: 'guarante
 export function resolveDelta(delta: Manifest['delta'], model: { name: string; version: string | undefined }, record: CalibrationRecord | undefined): DeltaResolution {
   if (typeof delta === 'number') return { ok: true, delta, source: { kind: 'manifest' } };
   if (delta.target === 'guarantee') {
-    return { ok: false, message: 'delta target "guarantee" is not yet supported in runs: give a number or the target "max-accuracy", "match-large" or "budget"' };
+    return { ok: false, message: 'delta target "guarantee" is chosen by the run\'s own sampling phase, not from a calibration record' };
   }
   if (model.version === undefined) return { ok: false, message: `small model ${model.name} has no current specific version to read a calibration from` };
   if (record === undefined) {

@@ -51,8 +51,22 @@ export interface LabelledScoredRow extends ScoredRow {
   largeLabel: string;
 }
 
-/** Asks the large model about these rows (indexes into the batch); answers in the same order. */
+/**
+ * Asks the large model about these rows (indexes into the batch); answers in the same order. It throws
+ * LargeAnswersUnavailable when the large model cannot answer (budget spent, endpoint down).
+ */
 export type AskLarge = (rowIndexes: number[]) => Promise<string[]>;
+
+/**
+ * The large model could not answer: the threshold being tested fails and the walk stops there. Stopping
+ * is a stopping rule, so the thresholds passed before keep their guarantee.
+ */
+export class LargeAnswersUnavailable extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'LargeAnswersUnavailable';
+  }
+}
 
 export type GuaranteeMethod = 'bargain' | 'uniform-hoeffding' | 'learn-then-test';
 
@@ -257,7 +271,13 @@ async function testThreshold(
         return { observations: pos, passed: false, why: `not certifiable within ${limits.maxQueries} large-model calls at the observed rate` };
       }
       const batch = population.slice(pos).filter((j) => !answers.has(j)).slice(0, Math.min(room, limits.batchSize));
-      const got = await askLarge(batch);
+      let got: string[];
+      try {
+        got = await askLarge(batch);
+      } catch (error) {
+        if (error instanceof LargeAnswersUnavailable) return { observations: pos, passed: false, why: `the large model could not answer: ${error.message}` };
+        throw error;
+      }
       if (got.length !== batch.length) throw new Error(`askLarge answered ${got.length} of ${batch.length} rows`);
       batch.forEach((j, k) => answers.set(j, got[k]!));
       bought += batch.length;
@@ -394,4 +414,23 @@ export function realisedTarget(rows: readonly LabelledScoredRow[], target: Guara
     if (output[i] === r.largeLabel) hits += 1;
   });
   return total ? hits / total : 1;
+}
+
+/** How a choice did on a batch whose large answers are all known (simulations and benchmarks). */
+export function evaluateChoice(rows: readonly LabelledScoredRow[], target: GuaranteeTarget, choice: ThresholdChoice): { held: boolean; avoided: number; bought: number } {
+  const routing = routeBatch(rows, choice);
+  return { held: realisedTarget(rows, target, routing) >= target.T, avoided: 1 - routing.largeShare, bought: choice.largeAnswers.size };
+}
+
+/** The most rows one agreement threshold could keep on the small side with every large answer known: the ceiling for any method. */
+export function agreementCeiling(rows: readonly LabelledScoredRow[], T: number): number {
+  const sorted = rows.slice().sort((a, b) => b.confidence - a.confidence);
+  let wrong = 0;
+  let kept = 0;
+  for (const r of sorted) {
+    if (r.smallLabel !== r.largeLabel) wrong += 1;
+    if (wrong > (1 - T) * rows.length) break;
+    kept += 1;
+  }
+  return rows.length ? kept / rows.length : 0;
 }

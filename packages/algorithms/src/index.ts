@@ -16,3 +16,4 @@ export * from './delta-targets.js';
 export * from './temperature.js';
 export * from './promotion-gate.js';
 export * from './delta-resolution.js';
+export * from './guarantee-rounds.js';

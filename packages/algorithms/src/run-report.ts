@@ -111,19 +111,22 @@ export class RunReportTally {
     createdAt: string;
     finishedAt: Date;
     /** What went wrong beyond single rows; absent: nothing did. */
-    outcome?: Pick<RunOutcomeFacts, 'failedShards' | 'breaker'>;
+    outcome?: Partial<Pick<RunOutcomeFacts, 'failedShards' | 'unfinishedRows' | 'breaker' | 'cancelled'>>;
     /** The budget meter's count of requests sent for the run. */
     requests?: Report['requests'];
   }): Report {
     const { manifest } = args;
     const graded = this.overall.cell('all').total > 0;
+    const unfinishedRows = args.outcome?.unfinishedRows ?? 0;
     const decided = decideRunStatus({
-      rows: this.results + this.rejects,
+      rows: this.results + this.rejects + unfinishedRows,
       results: this.results,
       rejects: this.rejects,
       fallbackReasons: this.fallbackReasons,
       failedShards: args.outcome?.failedShards ?? [],
+      unfinishedRows,
       breaker: args.outcome?.breaker ?? null,
+      cancelled: args.outcome?.cancelled ?? null,
       maxRejectShare: manifest.maxRejectShare ?? null,
     });
     return {
@@ -140,9 +143,10 @@ export class RunReportTally {
         specific: [...this.versions.specific].sort().join(',') || 'none',
         learnable: [...this.versions.learnable].sort().join(',') || null,
       },
-      rows: this.results + this.rejects,
+      rows: this.results + this.rejects + unfinishedRows,
       results: this.results,
       rejects: this.rejects,
+      unfinishedRows,
       bySource: { ...this.bySource },
       fallbackReasons: { ...this.fallbackReasons },
       queryProportion: this.results ? this.asked / this.results : 0,

@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chooseDelta, deltaCurve, deltaTargetOf, type CurveRow } from '@datashunt/algorithms';
-import {
-  checkInputUri,
-  ManifestSchema,
-  modelKeys,
-  ReportSchema,
-  ResultRecordSchema,
-  runKeys,
-  type CalibrationRecord,
-  type DeltaTargetSpec,
-  type ManifestInput,
-  type ResultRecord,
-} from '@datashunt/contracts';
+import { checkInputUri, ManifestSchema, modelKeys, type CalibrationRecord, type DeltaTargetSpec, type ResultRecord } from '@datashunt/contracts';
 import { ModelCalibrations } from '@datashunt/runs';
-import type { Config, Runtime, RunWatcher } from '@datashunt/runtime';
-import { getJson, putJson, readAllJsonl, toJsonl, putBytes } from '@datashunt/storage';
+import { toJsonl, putBytes } from '@datashunt/storage';
 import type { CalibrationSample } from './calibration-sample.js';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
+import { runThroughPipeline, type PipelineDeps } from './pipeline-run.js';
 
 /** What calibrate needs of the manifest: everything but the input (the sample) and delta (what it measures). */
 export const CalibrationManifestSchema = ManifestSchema.partial({ input: true, delta: true });
@@ -24,16 +13,7 @@ export const CalibrationManifestSchema = ManifestSchema.partial({ input: true, d
 /** A target calibrate chooses for (guarantee is not one of them yet). */
 export type CalibrationTarget = Exclude<DeltaTargetSpec, { target: 'guarantee' }>;
 
-export interface CalibrationDeps {
-  config: Config;
-  runtime: Runtime;
-  /** Subscribed before the manifests are dropped. */
-  watcher: RunWatcher;
-  /** Drops a manifest where ingest finds it; default: write it under MANIFEST_PREFIX for the sweep. */
-  dropManifest?: (key: string, manifest: ManifestInput) => Promise<void>;
-  runTimeoutMs?: number;
-  log?: (line: string) => void;
-}
+export type CalibrationDeps = PipelineDeps;
 
 export interface CalibrationOutcome {
   record: CalibrationRecord;
@@ -63,7 +43,7 @@ export async function calibrate(deps: CalibrationDeps, manifestJson: unknown, sa
   await putBytes(s3, { bucket, key: sampleKey }, toJsonl(sample.rows));
   log(`uploaded ${sample.rows.length} ${sample.labelled ? 'labelled' : 'unlabelled'} rows to s3://${bucket}/${sampleKey}`);
 
-  const runManifest = (strategy: 'small-only' | 'large-only'): ManifestInput => ({
+  const runManifest = (strategy: 'small-only' | 'large-only') => ({
     ...manifest,
     name: `cal-${stamp}-${strategy}`,
     input: { uri: sampleKey },
@@ -72,17 +52,9 @@ export async function calibrate(deps: CalibrationDeps, manifestJson: unknown, sa
     delta: 1,
     strategy,
   });
-  const drop = deps.dropManifest ?? ((key, body) => putJson(s3, { bucket, key }, body));
   const [small, large] = await Promise.all(
     (['small-only', 'large-only'] as const).map(async (strategy) => {
-      const m = runManifest(strategy);
-      const key = `${deps.config.MANIFEST_PREFIX}${m.name}.json`;
-      await drop(key, m);
-      const outcome = await deps.watcher.wait(key, deps.runTimeoutMs ?? 60 * 60_000);
-      if (outcome.status === 'invalid') throw new CommandError(`the ${strategy} run was refused: ${outcome.message} (see s3://${bucket}/${outcome.errorKey})`);
-      const report = ReportSchema.parse(await getJson(s3, { bucket, key: outcome.reportKey }));
-      if (report.status === 'failed') throw new CommandError(`the ${strategy} run ${report.runId} failed: ${report.failure}`);
-      const results = (await readAllJsonl(s3, { bucket, key: runKeys(manifest.output.prefix, report.runId).results })).map((r) => ResultRecordSchema.parse(r));
+      const { report, results } = await runThroughPipeline(deps, runManifest(strategy), strategy);
       log(`${strategy} run ${report.runId}: ${results.length} results, ${report.largeModelCalls.paid} paid and ${report.largeModelCalls.cached} cached large-model calls`);
       return { report, results };
     }),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCalibrationSample } from './calibration-sample.js';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 describe('loadCalibrationSample (local files)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ds-cal-sample-'));

@@ -3,7 +3,7 @@ import { mulberry32, shuffled } from '@datashunt/algorithms';
 import { checkInputUri, DatasetRowSchema, type DatasetRow, type ScopePolicy } from '@datashunt/contracts';
 import { readLines } from '@datashunt/storage';
 import type { Runtime } from '@datashunt/runtime';
-import { CommandError } from './subcommands.js';
+import { CommandError } from './command-errors.js';
 
 /** Unlabelled files give this many rows unless --rows says otherwise. */
 export const DEFAULT_UNLABELLED_ROWS = 1_000;
@@ -29,6 +29,14 @@ export async function loadCalibrationSample(args: {
   s3: Runtime['s3'];
   scopes: ScopePolicy;
 }): Promise<CalibrationSample> {
+  const { rows: all, labelled } = await readDatasetRows(args);
+  const wanted = args.rows ?? (labelled ? all.length : DEFAULT_UNLABELLED_ROWS);
+  if (wanted >= all.length) return { source: args.source, rows: all, labelled, seed: null };
+  return { source: args.source, rows: drawSeeded(all, wanted, args.seed).picked, labelled, seed: args.seed };
+}
+
+/** Every row of a JSONL file on disk or in S3 (inside the operator's scopes), checked against the task's labels. */
+export async function readDatasetRows(args: { source: string; labels: readonly string[]; s3: Runtime['s3']; scopes: ScopePolicy }): Promise<{ rows: DatasetRow[]; labelled: boolean }> {
   const all: DatasetRow[] = [];
   for await (const { line, text } of sourceLines(args)) {
     let json: unknown;
@@ -49,12 +57,16 @@ export async function loadCalibrationSample(args: {
   if (labelledRows !== 0 && labelledRows !== all.length) {
     throw new CommandError(`${args.source}: ${labelledRows} of ${all.length} rows have a label; give labels for all of them or none`);
   }
-  const labelled = labelledRows > 0;
-  const wanted = args.rows ?? (labelled ? all.length : DEFAULT_UNLABELLED_ROWS);
-  if (wanted >= all.length) return { source: args.source, rows: all, labelled, seed: null };
-  // Drawn by index and kept in file order, so the same seed gives the same sample (and the same cached answers).
-  const picked = new Set(shuffled(all.map((_, i) => i), mulberry32(args.seed)).slice(0, wanted));
-  return { source: args.source, rows: all.filter((_, i) => picked.has(i)), labelled, seed: args.seed };
+  return { rows: all, labelled: labelledRows > 0 };
+}
+
+/**
+ * `n` rows drawn by index with `seed` and the rest, both kept in file order, so the same seed gives
+ * the same draw (and the same cached large-model answers).
+ */
+export function drawSeeded<T>(rows: readonly T[], n: number, seed: number): { picked: T[]; rest: T[] } {
+  const picked = new Set(shuffled(rows.map((_, i) => i), mulberry32(seed)).slice(0, n));
+  return { picked: rows.filter((_, i) => picked.has(i)), rest: rows.filter((_, i) => !picked.has(i)) };
 }
 
 async function* sourceLines(args: { source: string; s3: Runtime['s3']; scopes: ScopePolicy }): AsyncGenerator<{ line: number; text: string }> {

@@ -10,9 +10,10 @@ function describeDeltaSource(source: Report['deltaSource']): string {
 export function formatReport(report: Report): string {
   const lines = [
     `run ${report.runId}  (${report.manifestKey})  ${report.status.toUpperCase()}`,
-    ...(report.failure ? [`  FAILED: ${report.failure}`] : []),
+    // A cancelled run keeps what else went wrong as its failure text.
+    ...(report.failure ? [`  ${report.status === 'failed' ? 'FAILED' : 'problem'}: ${report.failure}`] : []),
     ...report.warnings.map((w) => `  warning: ${w}`),
-    `  rows ${report.rows}: ${report.results} results, ${report.rejects} rejects   wall ${report.wallSeconds.toFixed(1)} s`,
+    `  rows ${report.rows}: ${report.results} results, ${report.rejects} rejects${report.unfinishedRows ? `, ${report.unfinishedRows} unfinished (datashunt runs resume ${report.runId})` : ''}   wall ${report.wallSeconds.toFixed(1)} s`,
     `  small model ${report.modelVersions.specific}${report.modelVersions.learnable ? `, learnable ${report.modelVersions.learnable}` : ''}; delta ${report.delta} (${describeDeltaSource(report.deltaSource)}); prompt ${report.promptMode}; large model ${report.largeModel}`,
     `  answered by: small ${report.bySource.small}, learnable ${report.bySource.learnable}, large ${report.bySource.large}, fallback ${report.bySource.fallback}` +
       (Object.keys(report.fallbackReasons).length ? ` (${Object.entries(report.fallbackReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),

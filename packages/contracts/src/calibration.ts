@@ -11,16 +11,48 @@ export const DeltaTargetSpecSchema = z.discriminatedUnion('target', [
   z
     .strictObject({ target: z.literal('budget'), maxQueryShare: z.number().min(0).max(1).optional(), maxUsdPer1k: z.number().nonnegative().optional() })
     .refine((b) => b.maxQueryShare !== undefined || b.maxUsdPer1k !== undefined, 'a budget target needs maxQueryShare or maxUsdPer1k'),
-  /** Parsed so that ingest can refuse it in words; runs do not support it yet. */
-  z.strictObject({ target: z.literal('guarantee'), T: z.number().gt(0).lte(1).optional(), alpha: z.number().gt(0).lt(1).optional() }),
+  /**
+   * Chosen by the run itself (no calibration record): with probability >= 1 - alpha over its sampling,
+   * DS+ agrees with the large model on at least T of the run's rows (metric "agreement"), or, for the
+   * class `label`: at least T of the rows DS+ labels so are so labelled by the large model
+   * ("precision"), or DS+ labels so at least T of the rows the large model labels so ("recall").
+   */
+  z
+    .strictObject({
+      target: z.literal('guarantee'),
+      T: z.number().gt(0).lte(1).default(0.95),
+      alpha: z.number().gt(0).lt(1).default(0.1),
+      metric: z.enum(['agreement', 'precision', 'recall']).default('agreement'),
+      label: z.string().min(1).optional(),
+    })
+    .refine((g) => (g.metric === 'agreement') === (g.label === undefined), 'a precision or recall guarantee names its class in label; an agreement guarantee has no label'),
 ], { error: 'target must be "max-accuracy", "match-large", "budget" or "guarantee"' });
 export type DeltaTargetSpec = z.infer<typeof DeltaTargetSpecSchema>;
 export type DeltaTargetName = DeltaTargetSpec['target'];
+export type GuaranteeSpec = Extract<DeltaTargetSpec, { target: 'guarantee' }>;
 
 /** Where a run's delta came from, in its snapshot and report. */
 export const DeltaSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('manifest') }),
   z.object({ kind: z.literal('calibration'), target: DeltaTargetSpecSchema, calibratedAt: z.string(), modelVersion: z.string() }),
+  /** The run's own sampling phase chose the threshold (the `guarantee` target). */
+  z.object({
+    kind: z.literal('guarantee'),
+    target: DeltaTargetSpecSchema,
+    method: z.enum(['bargain']),
+    /** Rows with confidence >= threshold are the small models' (unless sampled); null: none certified, every row goes large. */
+    threshold: z.number().nullable(),
+    /** Rows whose large answers the sampling phase bought (they keep those answers), and rows it asked about in all. */
+    rowsSampled: z.number().int(),
+    rowsAsked: z.number().int(),
+    /** The rows the walk ranked (the run's scored rows). */
+    population: z.number().int(),
+    /** The walk's own account: where it stopped and why. */
+    reason: z.string(),
+    /** When the sampling phase chose the threshold, and the specific model version whose confidences it ranked. */
+    calibratedAt: z.string(),
+    modelVersion: z.string(),
+  }),
 ]);
 export type DeltaSource = z.infer<typeof DeltaSourceSchema>;
 

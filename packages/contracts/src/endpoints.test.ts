@@ -1,4 +1,4 @@
-import { EndpointCatalogSchema, endpointProblem } from './endpoints.js';
+import { EndpointCatalogSchema, endpointProblem, requestParams } from './endpoints.js';
 
 describe('endpoint catalog', () => {
   const endpoint = { baseURL: 'https://api.openai.com/v1', apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: 500 };
@@ -24,5 +24,14 @@ describe('endpoint catalog', () => {
     expect(endpointProblem(catalog, 'openai', 'gpt-4o-mini')).toBeUndefined();
     expect(endpointProblem(catalog, 'evil', 'gpt-4o-mini')).toMatch(/unknown endpoint "evil".*LLM_ENDPOINTS/);
     expect(endpointProblem(catalog, 'openai', 'o1')).toMatch(/not offered/);
+  });
+
+  it('sends the sampling parameters a reasoning model accepts when the endpoint says so', () => {
+    const spec = { temperature: 0, maxOutputTokens: 16 };
+    const chat = EndpointCatalogSchema.parse({ e: endpoint }).e!;
+    expect(requestParams(chat.request, spec, 5)).toEqual({ temperature: 0, max_tokens: 16, logprobs: true, top_logprobs: 5 });
+    const reasoning = EndpointCatalogSchema.parse({ e: { ...endpoint, request: { logprobs: false, tokenLimitParam: 'max_completion_tokens', temperature: false } } }).e!;
+    expect(requestParams(reasoning.request, spec, 5)).toEqual({ max_completion_tokens: 16 });
+    expect(EndpointCatalogSchema.safeParse({ e: { ...endpoint, request: { maxTokens: 'x' } } }).success).toBe(false);
   });
 });

@@ -27,6 +27,19 @@ export const EndpointSchema = z
     /** The endpoint's ceiling; a manifest may only ask for less. */
     maxRequestsPerMinute: z.number().int().positive(),
     maxTokensPerMinute: z.number().int().positive().optional(),
+    /**
+     * Which request parameters the endpoint's models accept. Reasoning models (OpenAI o-series, gpt-5)
+     * reject `logprobs`, `max_tokens` and a temperature: turn them off here. Without logprobs the large
+     * model's answers carry no confidence (c_l null), so 2CD cannot select them as confident (x3).
+     */
+    request: z
+      .object({
+        logprobs: z.boolean().default(true),
+        tokenLimitParam: z.enum(['max_tokens', 'max_completion_tokens']).default('max_tokens'),
+        temperature: z.boolean().default(true),
+      })
+      .strict()
+      .default({ logprobs: true, tokenLimitParam: 'max_tokens', temperature: true }),
     /** Models a manifest may ask for on this endpoint; absent: any. */
     models: z.array(z.string().min(1)).min(1).optional(),
   })
@@ -36,6 +49,20 @@ export const EndpointSchema = z
 export const EndpointCatalogSchema = z.record(EndpointNameSchema, EndpointSchema).refine((c) => Object.keys(c).length > 0, 'declare at least one endpoint');
 
 export type EndpointSpec = z.infer<typeof EndpointSchema>;
+export type EndpointRequestStyle = EndpointSpec['request'];
+
+/** The sampling parameters of a chat completion request, as the endpoint's models accept them. */
+export function requestParams(style: EndpointRequestStyle, spec: { temperature: number; maxOutputTokens: number }, topLogprobs: number): Record<string, number | boolean> {
+  return {
+    ...(style.temperature ? { temperature: spec.temperature } : {}),
+    [style.tokenLimitParam]: spec.maxOutputTokens,
+    ...(style.logprobs ? { logprobs: true, top_logprobs: topLogprobs } : {}),
+  };
+}
+
+/** Added to a provider's refusal of a parameter: the endpoint setting that stops sending it. */
+export const REQUEST_STYLE_HINT =
+  'if the model rejects logprobs, max_tokens or temperature (reasoning models do), set "request": {"logprobs": false, "tokenLimitParam": "max_completion_tokens", "temperature": false} on the endpoint';
 export type EndpointCatalog = z.infer<typeof EndpointCatalogSchema>;
 
 /** The endpoint a manifest gets when it names none. */

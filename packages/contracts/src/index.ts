@@ -8,3 +8,4 @@ export * from './keys.js';
 export * from './object-scope.js';
 export * from './calibration.js';
 export * from './llm-calls.js';
+export * from './run-id.js';

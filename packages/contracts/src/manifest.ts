@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DeltaTargetSpecSchema } from './calibration.js';
 import { DEFAULT_ENDPOINT, EndpointNameSchema } from './endpoints.js';
-import { checkKeyPrefix, parseObjectUri } from './object-scope.js';
+import { checkKeyPrefix, parseInputUri } from './object-scope.js';
+import { RESULT_TABLE_COLUMNS, probabilityColumn } from './rows.js';
 
 /** A zod refinement from one of object-scope's checks, so the manifest and ingest agree on the words. */
 function checkedBy<T>(check: (value: string) => { ok: true; value: T } | { ok: false; message: string }) {
@@ -30,6 +31,47 @@ export const TaskSchema = z.strictObject({
   inputKind: z.enum(['text', 'image']).default('text'),
 });
 
+/**
+ * How a dataset object is read. The ".gz" variants name gzip'd text; gzip is also recognised by its
+ * magic bytes whatever the format says, so declaring it is never required.
+ */
+export const InputFormatSchema = z.enum(['jsonl', 'jsonl.gz', 'csv', 'csv.gz', 'parquet']);
+export type InputFormat = z.infer<typeof InputFormatSchema>;
+
+/** A column of the user's dataset: a CSV header, a Parquet column or a JSON key. */
+const ColumnNameSchema = z.string().min(1).max(256);
+
+/**
+ * Which of the user's columns hold a row's id, input and gold label, so that a dataset need not be
+ * renamed. The input is one of text, pixels (a flat array of values) or image (PNG/JPEG bytes, or
+ * their base64). Unset entries default to "id", "input" and "label".
+ */
+export const FieldMappingSchema = z.strictObject({
+  id: ColumnNameSchema.optional(),
+  text: ColumnNameSchema.optional(),
+  pixels: ColumnNameSchema.optional(),
+  image: ColumnNameSchema.optional(),
+  label: ColumnNameSchema.optional(),
+});
+export type FieldMapping = z.infer<typeof FieldMappingSchema>;
+
+/** results.jsonl is always written; the others are written next to it. */
+export const OutputFormatSchema = z.enum(['jsonl', 'csv', 'parquet']);
+export type OutputFormat = z.infer<typeof OutputFormatSchema>;
+
+const unique = (values: readonly string[]) => new Set(values).size === values.length;
+
+export const OutputSchema = z.strictObject({
+  /** One of the operator's output prefixes (OUTPUT_PREFIXES), in the run bucket. */
+  prefix: z.string().superRefine(checkedBy((p) => checkKeyPrefix(p, 'output.prefix'))).default('runs/'),
+  /** Input columns carried into each result: under "columns" in JSONL, as columns of their own in CSV and Parquet. */
+  include: z.array(ColumnNameSchema).max(100).refine(unique, 'columns must not repeat').optional(),
+  formats: z.array(OutputFormatSchema).min(1).refine(unique, 'formats must not repeat').optional(),
+  /** Each result carries the specific small model's probability for every label. */
+  probabilities: z.boolean().optional(),
+});
+export type OutputSpec = z.infer<typeof OutputSchema>;
+
 export const LargeModelSchema = z.strictObject({
   /** One of the operator's declared endpoints (never a URL: the endpoint's key goes only to it). */
   endpoint: EndpointNameSchema.default(DEFAULT_ENDPOINT),
@@ -52,9 +94,14 @@ export const ManifestSchema = z.strictObject({
     .optional(),
   task: TaskSchema,
   input: z.strictObject({
-    /** s3://bucket/key, or a key in the run bucket; readable scopes are the operator's (INPUT_SCOPES). */
-    uri: z.string().min(1).superRefine(checkedBy((uri) => parseObjectUri(uri, 'run-bucket'))),
-    format: z.literal('jsonl').default('jsonl'),
+    /**
+     * s3://bucket/key, or a key in the run bucket; a URI ending in "/" is every object under that
+     * prefix, in key order. Readable scopes are the operator's (INPUT_SCOPES).
+     */
+    uri: z.string().min(1).superRefine(checkedBy((uri) => parseInputUri(uri, 'run-bucket'))),
+    /** Unset: from each object's extension, else JSONL (and Parquet when the bytes say so). */
+    format: InputFormatSchema.optional(),
+    fields: FieldMappingSchema.optional(),
   }),
   smallModel: z.strictObject({
     name: ModelNameSchema,
@@ -77,10 +124,53 @@ export const ManifestSchema = z.strictObject({
   budgetUsd: z.number().positive(),
   /** The run fails when more than this share of its rows is rejected (it always fails when all are). */
   maxRejectShare: z.number().min(0).max(1).optional(),
-  /** One of the operator's output prefixes (OUTPUT_PREFIXES), in the run bucket. */
-  output: z.strictObject({ prefix: z.string().superRefine(checkedBy((p) => checkKeyPrefix(p, 'output.prefix'))).default('runs/') }).default({ prefix: 'runs/' }),
+  output: OutputSchema.default({ prefix: 'runs/' }),
   shardSize: z.number().int().min(1).max(50_000).default(5_000),
+  /** evaluation: a run that measures, never a source of 2CD training rows unless named explicitly. */
+  purpose: z.enum(['production', 'evaluation']).default('production'),
 });
+
+type FieldIssue = { path: string; message: string };
+
+/**
+ * What the schema cannot say field by field: the input mapped as the task's kind of input, once, no
+ * column in two roles, and carried columns that do not clash with the results' own in a table. Kept
+ * out of ManifestSchema so that it stays a plain object schema (others derive partial schemas from it).
+ */
+export function manifestFieldIssues(manifest: Manifest): FieldIssue[] {
+  return [...fieldMappingIssues(manifest.task.inputKind, manifest.input.fields ?? {}), ...tableColumnIssues(manifest.task.labels, manifest.output)];
+}
+
+/** The input must be mapped as the task's kind, once, and no column may serve two roles. */
+function fieldMappingIssues(inputKind: 'text' | 'image', fields: FieldMapping): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const inputs = (['text', 'pixels', 'image'] as const).filter((role) => fields[role] !== undefined);
+  if (inputs.length > 1) issues.push({ path: 'input.fields', message: `map the input once: ${inputs.join(' and ')} are both set` });
+  for (const role of inputs) {
+    if ((role === 'text') !== (inputKind === 'text')) {
+      const want = inputKind === 'text' ? '"text"' : '"pixels" or "image"';
+      issues.push({ path: `input.fields.${role}`, message: `task.inputKind is "${inputKind}": map its input with ${want}` });
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const role of ['id', 'text', 'pixels', 'image', 'label'] as const) {
+    const column = fields[role];
+    if (column === undefined) continue;
+    const other = seen.get(column);
+    if (other) issues.push({ path: `input.fields.${role}`, message: `column "${column}" is already mapped as ${other}` });
+    seen.set(column, role);
+  }
+  return issues;
+}
+
+/** Carried columns become columns of results.csv / results.parquet: their names must not clash with the results' own. */
+function tableColumnIssues(labels: string[], output: OutputSpec): FieldIssue[] {
+  if (!output.include || !output.formats?.some((f) => f !== 'jsonl')) return [];
+  const own = new Set<string>([...RESULT_TABLE_COLUMNS, ...(output.probabilities ? labels.map(probabilityColumn) : [])]);
+  return output.include
+    .filter((column) => own.has(column))
+    .map((column) => ({ path: 'output.include', message: `column "${column}" would clash with the results column of that name in results.${output.formats!.filter((f) => f !== 'jsonl').join('/')}` }));
+}
 
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ManifestInput = z.input<typeof ManifestSchema>;

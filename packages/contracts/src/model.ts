@@ -33,6 +33,25 @@ export const FeaturizerSchema = z.discriminatedUnion('kind', [
 ]);
 export type FeaturizerConfig = z.infer<typeof FeaturizerSchema>;
 
+/**
+ * The 2CD promotion gate's decision on a learnable version: DS+ on held-out rows without the version
+ * (the specific model alone, or the learnable version then current) and with it. A version that was
+ * not promoted stays registered as a candidate.
+ */
+export const PromotionRecordSchema = z.object({
+  promoted: z.boolean(),
+  reason: z.string(),
+  /** 'gold': accuracy against labels; 'large-agreement': agreement with the large model (no labels). */
+  basis: z.enum(['gold', 'large-agreement']),
+  heldOutRows: z.number().int().nonnegative(),
+  /** What "without" is: "specific only" or "learnable <version>". */
+  comparedWith: z.string(),
+  /** Null when there were no held-out rows to compare on. */
+  accuracy: z.object({ without: z.number(), with: z.number() }).nullable(),
+  queryShare: z.object({ without: z.number(), with: z.number() }).nullable(),
+});
+export type PromotionRecord = z.infer<typeof PromotionRecordSchema>;
+
 export const ModelMetaSchema = z.object({
   name: z.string(),
   version: z.string(),
@@ -51,6 +70,8 @@ export const ModelMetaSchema = z.object({
    * `datashunt calibrate` chooses that with the large model.
    */
   calibratedDelta: z.number().nullable(),
+  /** Learnable versions trained by 2CD: the promotion gate's decision (absent for versions registered otherwise). */
+  promotion: PromotionRecordSchema.optional(),
   createdAt: z.string(),
 });
 export type ModelMeta = z.infer<typeof ModelMetaSchema>;

@@ -1,4 +1,4 @@
-import { checkInputUri, checkKeyPrefix, checkObjectKey, checkOutputPrefix, parseObjectScope, parseObjectUri, policyProblems, type ScopePolicy } from './object-scope.js';
+import { checkInputLocation, checkInputUri, checkKeyPrefix, checkObjectKey, checkOutputPrefix, parseInputUri, parseObjectScope, parseObjectUri, policyProblems, type ScopePolicy } from './object-scope.js';
 
 const policy: ScopePolicy = {
   runBucket: 'datashunt',
@@ -47,6 +47,29 @@ describe('object URIs', () => {
 
   it.each(['s3://', 's3://bucket', 's3://bucket/', 's3:///key', 'http://evil/x', 'gs://b/k', 'S3://b/k', 's3://Bad_Bucket/k', 's3://b/../k'])('refuses %j', (uri) => {
     expect(parseObjectUri(uri, 'datashunt').ok).toBe(false);
+  });
+});
+
+describe('input prefixes', () => {
+  it('reads a URI ending in "/" as a prefix, and anything else as one object', () => {
+    expect(parseInputUri('datasets/parts/', 'datashunt')).toEqual({ ok: true, value: { bucket: 'datashunt', key: 'datasets/parts/', isPrefix: true } });
+    expect(parseInputUri('s3://team-data/', 'datashunt')).toEqual({ ok: true, value: { bucket: 'team-data', key: '', isPrefix: true } });
+    expect(parseInputUri('datasets/a.jsonl', 'datashunt')).toEqual({ ok: true, value: { bucket: 'datashunt', key: 'datasets/a.jsonl', isPrefix: false } });
+    for (const bad of ['datasets/../models/', 'datasets//', '/abs/', 'http://x/y/']) expect(parseInputUri(bad, 'datashunt').ok).toBe(false);
+  });
+
+  it('keeps a prefix inside the scopes, and away from the system prefixes above and below it', () => {
+    expect(checkInputLocation('datasets/parts/', policy).ok).toBe(true);
+    expect(checkInputLocation('s3://team-data/exports/', policy).ok).toBe(true);
+    expect(checkInputLocation('private/', policy).ok).toBe(false);
+    const wide = { ...policy, inputScopes: [{ bucket: 'datashunt', prefix: '' }] };
+    const root = checkInputLocation('s3://datashunt/', wide);
+    expect(root).toEqual({ ok: false, message: 'input.uri s3://datashunt/ contains "manifests/", where the system keeps its own objects, which are never read as input' });
+    expect(checkInputLocation('models/', wide)).toEqual({ ok: false, message: expect.stringContaining('lies under "models/"') });
+  });
+
+  it('still takes only an object where one is meant (checkInputUri)', () => {
+    expect(checkInputUri('datasets/parts/', policy)).toEqual({ ok: false, message: expect.stringContaining('names a folder') });
   });
 });
 

@@ -61,17 +61,34 @@ export function checkBucketName(bucket: string, what = 'bucket'): Checked<string
 
 /** `s3://bucket/key`, or a bare key in the default bucket. No other scheme. */
 export function parseObjectUri(uri: string, defaultBucket: string, what = 'uri'): Checked<ObjectLocation> {
+  return parseUri(uri, defaultBucket, what, checkObjectKey);
+}
+
+/** A manifest's input: one object, or every object under a prefix (a URI that ends in "/"). */
+export interface InputLocation extends ObjectLocation {
+  /** `key` is a prefix ending in "/" ("" for a whole bucket): the input is every object under it. */
+  isPrefix: boolean;
+}
+
+/** Like parseObjectUri, but a URI ending in "/" names a prefix of many objects. */
+export function parseInputUri(uri: string, defaultBucket: string, what = 'input.uri'): Checked<InputLocation> {
+  const isPrefix = uri.endsWith('/');
+  const parsed = parseUri(uri, defaultBucket, what, isPrefix ? checkKeyPrefix : checkObjectKey);
+  return parsed.ok ? ok({ ...parsed.value, isPrefix }) : parsed;
+}
+
+function parseUri(uri: string, defaultBucket: string, what: string, checkKey: (key: string, what: string) => Checked<string>): Checked<ObjectLocation> {
   if (uri.startsWith('s3://')) {
     const rest = uri.slice('s3://'.length);
     const slash = rest.indexOf('/');
     if (slash <= 0) return fail(`${what} "${clip(uri)}" must be s3://bucket/key`);
     const bucket = checkBucketName(rest.slice(0, slash), `${what}'s bucket`);
     if (!bucket.ok) return bucket;
-    const key = checkObjectKey(rest.slice(slash + 1), `${what}'s key`);
+    const key = checkKey(rest.slice(slash + 1), `${what}'s key`);
     return key.ok ? ok({ bucket: bucket.value, key: key.value }) : key;
   }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri)) return fail(`${what} "${clip(uri)}" uses an unsupported scheme: only s3://bucket/key or a key in the run bucket`);
-  const key = checkObjectKey(uri, what);
+  const key = checkKey(uri, what);
   return key.ok ? ok({ bucket: defaultBucket, key: key.value }) : key;
 }
 
@@ -104,17 +121,38 @@ export interface ScopePolicy {
   reservedPrefixes: string[];
 }
 
-/** A manifest's input: a valid URI, inside an input scope, and not inside any of the system's own prefixes. */
-export function checkInputUri(uri: string, policy: ScopePolicy): Checked<ObjectLocation> {
-  const parsed = parseObjectUri(uri, policy.runBucket, 'input.uri');
+/** One input object: a valid URI of an object, inside an input scope, and not inside any of the system's own prefixes. */
+export function checkInputUri(uri: string, policy: ScopePolicy, what = 'input.uri'): Checked<ObjectLocation> {
+  const parsed = parseObjectUri(uri, policy.runBucket, what);
   if (!parsed.ok) return parsed;
-  const location = parsed.value;
-  const own = [...policy.reservedPrefixes, ...policy.outputPrefixes].find((p) => isWithin(location, { bucket: policy.runBucket, prefix: p }));
-  if (own !== undefined) return fail(`input.uri s3://${location.bucket}/${location.key} lies under "${own}", which holds the system's own objects and is never read as input`);
-  if (!policy.inputScopes.some((scope) => isWithin(location, scope))) {
-    return fail(`input.uri s3://${location.bucket}/${location.key} is outside the readable scopes (${policy.inputScopes.map(formatScope).join(', ')}); the operator widens them with INPUT_SCOPES`);
+  const problem = inputScopeProblem({ ...parsed.value, isPrefix: false }, policy, what);
+  return problem ? fail(problem) : parsed;
+}
+
+/**
+ * A manifest's input: one object (as checkInputUri) or a prefix, which must not hold any of the
+ * system's own prefixes either (its listing would read them). Each object listed under a prefix is
+ * then checked with checkInputUri like a single input.
+ */
+export function checkInputLocation(uri: string, policy: ScopePolicy, what = 'input.uri'): Checked<InputLocation> {
+  const parsed = parseInputUri(uri, policy.runBucket, what);
+  if (!parsed.ok) return parsed;
+  const problem = inputScopeProblem(parsed.value, policy, what);
+  return problem ? fail(problem) : parsed;
+}
+
+function inputScopeProblem(location: InputLocation, policy: ScopePolicy, what: string): string | undefined {
+  const shown = `s3://${location.bucket}/${location.key}`;
+  for (const own of [...policy.reservedPrefixes, ...policy.outputPrefixes]) {
+    if (isWithin(location, { bucket: policy.runBucket, prefix: own })) return `${what} ${shown} lies under "${own}", which holds the system's own objects and is never read as input`;
+    if (location.isPrefix && location.bucket === policy.runBucket && own.startsWith(location.key)) {
+      return `${what} ${shown} contains "${own}", where the system keeps its own objects, which are never read as input`;
+    }
   }
-  return ok(location);
+  if (!policy.inputScopes.some((scope) => isWithin(location, scope))) {
+    return `${what} ${shown} is outside the readable scopes (${policy.inputScopes.map(formatScope).join(', ')}); the operator widens them with INPUT_SCOPES`;
+  }
+  return undefined;
 }
 
 /** A manifest's output prefix: one the operator allows, never one of the system's own. */

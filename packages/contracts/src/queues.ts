@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RowIdSchema } from './rows.js';
+import { LlmCallResultSchema, RowIdSchema } from './rows.js';
 
 /** Retention applied to every job: enough to inspect recent runs in Bull Board without growing Redis. */
 const kept = { removeOnComplete: { age: 24 * 3600, count: 10_000 }, removeOnFail: { age: 7 * 24 * 3600 } };
@@ -23,6 +23,8 @@ const RunRef = z.object({ runId: z.string(), outputPrefix: z.string() });
 const ScoreShard = RunRef.extend({
   shard: z.number().int().nonnegative(),
   rows: z.number().int().nonnegative(),
+  /** The run's attempt (0 first, +1 per resume): part of its jobs' ids, so a resume never collides with kept jobs of an earlier attempt. */
+  attempt: z.number().int().nonnegative().default(0),
 });
 
 /**
@@ -37,6 +39,23 @@ const LlmCall = RunRef.extend({
   timeouts: z.number().int().nonnegative().optional(),
   /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
   runSlotAt: z.number().int().optional(),
+  /** A guarantee run's sampling call: the row is in that round's sample object (runKeys().sampleRows), not the shard's hard rows. */
+  sampleRound: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * A guarantee run routes after its sampling phase, without a score child: the job carries the
+ * threshold, the versions that scored, and the large answers the sampling bought for the shard's rows
+ * (labels and costs, no row text), which those rows keep.
+ */
+const RouteShard = ScoreShard.extend({
+  guarantee: z
+    .object({
+      threshold: z.number().nullable(),
+      sampled: z.array(LlmCallResultSchema),
+      versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable() }),
+    })
+    .optional(),
 });
 
 /**
@@ -51,7 +70,13 @@ export const catalog = {
   },
   'manifest-ingest': {
     queue: 'ingest',
-    schema: z.object({ bucket: z.string(), key: z.string(), etag: z.string() }),
+    schema: z.object({
+      bucket: z.string(),
+      key: z.string(),
+      etag: z.string(),
+      /** Set by `datashunt runs resume`: finish a failed run from its snapshot, keeping its finished shards. */
+      resume: RunRef.optional(),
+    }),
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   'score-shard': {
@@ -61,7 +86,7 @@ export const catalog = {
   },
   'route-shard': {
     queue: 'route',
-    schema: ScoreShard,
+    schema: RouteShard,
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
   },
   'llm-call': {
@@ -71,12 +96,21 @@ export const catalog = {
   },
   'finalize-run': {
     queue: 'finalize',
-    schema: RunRef.extend({ shards: z.number().int().nonnegative(), failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]) }),
+    schema: RunRef.extend({
+      shards: z.number().int().nonnegative(),
+      attempt: z.number().int().nonnegative().default(0),
+      failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]),
+    }),
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   distill: {
     queue: 'distill',
-    schema: z.object({ modelName: z.string(), runIds: z.array(z.string()).optional() }),
+    schema: z.object({
+      modelName: z.string(),
+      runIds: z.array(z.string()).optional(),
+      /** Without runIds: also learn from runs whose rows carry gold labels (left out by default, as likely evaluation data). */
+      includeLabelled: z.boolean().optional(),
+    }),
     options: { attempts: 2, backoff: { type: 'exponential', delay: 10_000 }, ...kept },
   },
 } as const satisfies Record<string, { queue: string; schema: z.ZodType; options: CatalogJobOptions }>;
@@ -106,6 +140,11 @@ export function jobsOfQueue(queue: QueueName): JobName[] {
 
 export function parsePayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
   return catalog[name].schema.parse(data) as JobPayload<N>;
+}
+
+/** The id parts that name a run's attempt: the first attempt's ids stay as they always were. */
+export function attemptParts(runId: string, attempt: number): string[] {
+  return attempt > 0 ? [runId, `a${attempt}`] : [runId];
 }
 
 /** BullMQ job ids must not contain ':'; ids are built from these parts only. */

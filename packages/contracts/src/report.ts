@@ -29,6 +29,8 @@ export const ReportSchema = z.object({
   rows: z.number().int(),
   results: z.number().int(),
   rejects: z.number().int(),
+  /** Rows of shards that failed for good (a failed run); `datashunt runs resume` finishes them. */
+  unfinishedRows: z.number().int().default(0),
   bySource: z.record(ResultSourceSchema, z.number().int()),
   fallbackReasons: z.record(z.string(), z.number().int()),
   /** Share of result rows the large model was asked about (paid or cached). */
@@ -59,6 +61,8 @@ export type Report = z.infer<typeof ReportSchema>;
 
 export const ManifestErrorSchema = z.object({
   manifestKey: z.string(),
+  /** The refused version; `datashunt submit` of the same bytes says so at once (absent in errors written before it was kept). */
+  manifestEtag: z.string().optional(),
   at: z.string(),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })),

@@ -13,8 +13,8 @@ export type DatasetRow = z.infer<typeof DatasetRowSchema>;
 export const ResultSourceSchema = z.enum(['small', 'learnable', 'large', 'fallback']);
 export type ResultSource = z.infer<typeof ResultSourceSchema>;
 
-/** Why a row that needed the large model ended with the small model's answer instead. */
-export const FallbackReasonSchema = z.enum(['unresolved', 'over_budget', 'llm_error']);
+/** Why a row that needed the large model ended with the small model's answer instead (cancelled: the run was cancelled before it was asked). */
+export const FallbackReasonSchema = z.enum(['unresolved', 'over_budget', 'llm_error', 'cancelled']);
 export type FallbackReason = z.infer<typeof FallbackReasonSchema>;
 
 export const TokensSchema = z.object({ input: z.number().int().nonnegative(), output: z.number().int().nonnegative() });
@@ -37,6 +37,10 @@ export const ResultRecordSchema = z.object({
   /** Set when the large model's answer came from the response cache (nothing was paid). */
   cached: z.boolean().optional(),
   gold: z.string().optional(),
+  /** The specific small model's probability per label (output.probabilities). */
+  probabilities: z.record(z.string(), z.number()).optional(),
+  /** Input columns carried through (output.include), as read; null where a row lacks one. */
+  columns: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResultRecord = z.infer<typeof ResultRecordSchema>;
 
@@ -46,6 +50,9 @@ export const RejectRecordSchema = z.object({
   reason: z.string(),
   /** The start of the offending line, so a user can find it without the whole payload. */
   excerpt: z.string().optional(),
+  /** For an input of many objects (a prefix): the object the row came from, and its line or record number there. */
+  object: z.string().optional(),
+  objectLine: z.number().int().positive().optional(),
 });
 export type RejectRecord = z.infer<typeof RejectRecordSchema>;
 
@@ -62,3 +69,13 @@ export const LlmCallResultSchema = z.object({
   error: z.string().optional(),
 });
 export type LlmCallResult = z.infer<typeof LlmCallResultSchema>;
+
+/**
+ * The columns of results.csv and results.parquet, in order, before the probability columns (one per
+ * label) and the carried input columns: a ResultRecord with its tokens split in two.
+ */
+export const RESULT_TABLE_COLUMNS = ['id', 'line', 'label', 'source', 'c_s1', 'c_s2', 'c_l', 'tokens_input', 'tokens_output', 'cost', 'modelVersion', 'fallbackReason', 'error', 'cached', 'gold'] as const;
+
+export function probabilityColumn(label: string): string {
+  return `p_${label}`;
+}

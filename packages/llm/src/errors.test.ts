@@ -34,6 +34,12 @@ describe('toLlmError', () => {
     expect(error.status).toBe(status);
   });
 
+  it('names the endpoint setting when the model refuses a request parameter, and only then', () => {
+    const refused = APIError.generate(400, { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." } }, undefined, new Headers());
+    expect((toLlmError(refused, 'sk') as Error).message).toMatch(/Unsupported parameter.*"tokenLimitParam": "max_completion_tokens"/);
+    expect((toLlmError(apiError(400), 'sk') as Error).message).not.toMatch(/tokenLimitParam/);
+  });
+
   it('maps timeouts and garbled bodies to transient errors', () => {
     expect(toLlmError(new APIConnectionTimeoutError(), 'sk')).toBeInstanceOf(TransientLlmError);
     expect(toLlmError(new SyntaxError('Unexpected token'), 'sk')).toBeInstanceOf(TransientLlmError);

@@ -1,4 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { REQUEST_STYLE_HINT } from '@datashunt/contracts';
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -58,6 +59,9 @@ export class PermanentLlmError extends LlmError {
   readonly retryable = false;
 }
 
+/** How providers word a refused request parameter (OpenAI: "Unsupported parameter: 'max_tokens'..."). */
+export const UNSUPPORTED_PARAMETER = /param|not supported|unsupported/i;
+
 /** Used when a 429 carries no retry-after header. */
 export const DEFAULT_RETRY_AFTER_MS = 1_000;
 
@@ -76,6 +80,7 @@ export function toLlmError(error: unknown, apiKey: string, reachedTimeout = fals
     const message = scrub(`large model answered ${error.status}: ${error.message}`);
     if (error.status === 429) return new RateLimitedError(message, retryAfterMs(error.headers) ?? DEFAULT_RETRY_AFTER_MS);
     if (error.status >= 500 || error.status === 408 || error.status === 409) return new TransientLlmError(message, error.status);
+    if (error.status === 400 && UNSUPPORTED_PARAMETER.test(error.message)) return new PermanentLlmError(`${message} (${REQUEST_STYLE_HINT})`, error.status);
     return new PermanentLlmError(message, error.status);
   }
   // The SDK parses a JSON content-type body itself; a garbled body surfaces as a SyntaxError (matched by

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
-import type { EndpointCatalog, LargeModelSpec, LlmCallObservation, LlmCallOutcome, Tokens } from '@datashunt/contracts';
+import { requestParams, type EndpointCatalog, type LargeModelSpec, type LlmCallObservation, type LlmCallOutcome, type Tokens } from '@datashunt/contracts';
 import { BudgetMeter, type CallAttempt, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
 import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
@@ -44,7 +44,8 @@ export interface ClassifyRequest {
   /**
    * Names this row's request across retries of its job (the job id). While a request is sent and
    * unsettled a marker says so, and a retry that finds one (its worker died mid-request, after the
-   * provider may have billed it) counts that request as possibly paid.
+   * provider may have billed it) counts that request as possibly paid. An answer is stored with the
+   * key that paid for it, so a retry that reuses it still puts its cost on the row.
    */
   callKey?: string;
 }
@@ -108,8 +109,9 @@ export class LargeModelClient {
   /** One completion, from the cache or paid for; null when the budget cannot cover it. */
   private async complete(request: ClassifyRequest, messages: ChatMessage[]): Promise<Completion | null> {
     const spec = request.manifestLargeModel;
-    const baseURL = this.endpoint(spec.endpoint).baseURL;
-    const params = { temperature: spec.temperature, max_tokens: spec.maxOutputTokens, logprobs: true, top_logprobs: TOP_LOGPROBS };
+    const endpoint = this.endpoint(spec.endpoint);
+    const baseURL = endpoint.baseURL;
+    const params = requestParams(endpoint.request, spec, TOP_LOGPROBS);
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
     const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
     const hit = await this.cache.get(hash);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LlmError, PermanentLlmError } from './errors.js';
+import { LlmError, PermanentLlmError, UNSUPPORTED_PARAMETER } from './errors.js';
 
 const TTL_SECONDS = 30 * 24 * 3600;
 
@@ -19,12 +19,17 @@ export class RunBreaker {
     if (!(error instanceof PermanentLlmError)) return false;
     if (error.status === undefined) return true; // an undeclared endpoint or a missing key
     if ([401, 403, 404].includes(error.status)) return true;
-    return error.status === 400 && /param|not supported|unsupported/i.test(error.message);
+    return error.status === 400 && UNSUPPORTED_PARAMETER.test(error.message);
   }
 
   /** Records the first fatal message; later ones keep it. */
   async trip(runId: string, message: string): Promise<void> {
     await this.redis.set(this.key(runId), message, 'EX', TTL_SECONDS, 'NX');
+  }
+
+  /** A resumed run may call again (the operator fixed the key or the model). */
+  async reset(runId: string): Promise<void> {
+    await this.redis.del(this.key(runId));
   }
 
   /** The message that stopped the run, or null while it may call. */

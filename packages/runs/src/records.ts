@@ -1,14 +1,23 @@
-import type { DatasetRow, DeltaSource, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
+import type { DatasetRow, DeltaSource, GuaranteeSpec, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
+import type { ImageShape, ObjectFormat } from '@datashunt/formats';
 
 type RowId = DatasetRow['id'];
 
-/** A valid dataset row as ingest stored it in a shard, with its line in the input file. */
-export type ShardRow = DatasetRow & { line: number };
+/** Input columns a run carries into its results (output.include), as JSON values. */
+export type CarriedColumns = Record<string, unknown>;
 
-/** A dataset line that passed validation, kept as its original JSON text. */
+/** A valid dataset row as ingest stored it in a shard, with its line (row number) in the input. */
+export type ShardRow = DatasetRow & { line: number; columns?: CarriedColumns };
+
+/**
+ * A dataset row that passed validation, as JSON text: the line as it came when it already is one
+ * (JSONL with the default field names), else the row rebuilt from the mapped fields.
+ */
 export interface ValidatedLine {
   line: number;
   text: string;
+  /** The carried columns, as JSON text. */
+  columns?: string;
 }
 
 /**
@@ -16,7 +25,7 @@ export interface ValidatedLine {
  * score. It carries the row's id and gold label so the router needs the inputs only for hard rows.
  */
 export type ScoredRow =
-  | { line: number; id: RowId; gold?: string; p1: number[]; p2: number[] | null }
+  | { line: number; id: RowId; gold?: string; p1: number[]; p2: number[] | null; columns?: CarriedColumns }
   | { line: number; id: RowId; reject: string };
 
 /** What the llm-caller needs of a hard row, written by the router next to the shard. */
@@ -45,8 +54,38 @@ export interface RunSnapshot {
   manifest: RunManifest;
   /** Where manifest.delta came from; absent in snapshots written before delta targets (a number from the manifest). */
   deltaSource?: DeltaSource;
+  /**
+   * A guarantee run: its threshold is chosen after scoring, so manifest.delta is only a placeholder and
+   * the threshold is in the run's guarantee object (GuaranteeOutcome).
+   */
+  guarantee?: GuaranteeSpec;
   input: { bucket: string; key: string };
+  /** The input's ETag when the run was planned: a resume refuses an input that changed since. */
+  inputEtag?: string;
+  /** 0 for the first attempt, +1 per resume (see attemptParts). */
+  attempt?: number;
   createdAt: string;
+}
+
+/** One object of a run's input, as planning found it. */
+export interface InputObject {
+  bucket: string;
+  key: string;
+  etag: string;
+  size: number;
+  format: ObjectFormat;
+}
+
+/**
+ * How ingest reads a run's input, fixed when the run is planned (runs/<id>/inputs.json), so that a
+ * retried plan or a resume reads the same objects, in the same order, the same way.
+ */
+export interface RunInputs {
+  /** input.uri named a prefix: rejects then name each row's object. */
+  isPrefix: boolean;
+  objects: InputObject[];
+  /** The square size images are decoded to (input.fields.image). */
+  image?: ImageShape;
 }
 
 /** Ingest's record of the run's planned shards, written once sharding is done. */
@@ -54,4 +93,13 @@ export interface RunPlan {
   shards: number;
   rows: number;
   rejects: number;
+  /** The objects read, in order, and the rows (lines) each gave: row numbers continue from one to the next. */
+  inputs?: Array<{ object: string; firstLine: number; lines: number }>;
+}
+
+/** What a guarantee run's sampling phase chose (runKeys().guarantee), read by finalize for the report. */
+export interface GuaranteeOutcome {
+  source: Extract<DeltaSource, { kind: 'guarantee' }>;
+  /** Rows whose large answers were bought, by input line: they keep those answers whatever the threshold. */
+  sampledLines: number[];
 }

@@ -3,7 +3,7 @@ import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contract
 import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
 import type { TallyState } from '@datashunt/algorithms';
 import { PromiseCache } from './promise-cache.js';
-import type { HardRow, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import type { CarriedColumns, GuaranteeOutcome, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -32,8 +32,22 @@ export class RunStore {
     await putJson(this.s3, this.ref(this.keys(snapshot.manifest.output.prefix, snapshot.runId).manifest), snapshot);
   }
 
+  /** The snapshot as S3 holds it now, bypassing the cache (ingest, which may rewrite it on a resume). */
+  freshSnapshot(outputPrefix: string, runId: string): Promise<RunSnapshot | undefined> {
+    return getJsonIfExists<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest));
+  }
+
   snapshot(outputPrefix: string, runId: string): Promise<RunSnapshot> {
     return this.snapshots.get(runId, () => getJson<RunSnapshot>(this.s3, this.ref(this.keys(outputPrefix, runId).manifest)));
+  }
+
+  async saveInputs(outputPrefix: string, runId: string, inputs: RunInputs): Promise<void> {
+    await putJson(this.s3, this.ref(this.keys(outputPrefix, runId).inputs), inputs);
+  }
+
+  /** Undefined for runs planned before inputs were recorded (one JSONL object: the snapshot's input). */
+  inputs(outputPrefix: string, runId: string): Promise<RunInputs | undefined> {
+    return getJsonIfExists<RunInputs>(this.s3, this.ref(this.keys(outputPrefix, runId).inputs));
   }
 
   async savePlan(outputPrefix: string, runId: string, plan: RunPlan): Promise<void> {
@@ -45,18 +59,19 @@ export class RunStore {
   }
 
   /**
-   * Stores validated dataset lines as they came (`{"line":N,"row":<the line>}`), so ingest never
-   * re-serialises a row; readers get plain ShardRows.
+   * Stores validated rows as JSON text (`{"line":N,"row":<the row>,"columns":{...}}`), so ingest never
+   * re-serialises a line that already is one; readers get plain ShardRows.
    */
   writeShard(outputPrefix: string, runId: string, shard: number, lines: ValidatedLine[]) {
     let body = '';
-    for (const { line, text } of lines) body += `{"line":${line},"row":${text}}\n`;
+    for (const { line, text, columns } of lines) body += columns === undefined ? `{"line":${line},"row":${text}}\n` : `{"line":${line},"row":${text},"columns":${columns}}\n`;
     return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)), body);
   }
 
   async *readShard(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ShardRow> {
-    for await (const { line, row } of readJsonl<{ line: number; row: DatasetRow }>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
-      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}) };
+    type Stored = { line: number; row: DatasetRow; columns?: CarriedColumns };
+    for await (const { line, row, columns } of readJsonl<Stored>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
+      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}), ...(columns ? { columns } : {}) };
     }
   }
 
@@ -73,13 +88,35 @@ export class RunStore {
   }
 
   /** One hard row of a shard; the shard's hard rows are read once per process while they are in use. */
-  async hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
-    const rows = await this.hardRowShards.get(`${outputPrefix}|${runId}|${shard}`, async () => {
+  hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
+    return this.rowOf(this.keys(outputPrefix, runId).hardRows(shard), line);
+  }
+
+  /** A guarantee run's sampling round: its rows, as hard rows, in an object of their own. */
+  writeSampleRows(outputPrefix: string, runId: string, round: number, rows: HardRow[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).sampleRows(round)), toJsonl(rows));
+  }
+
+  sampleRow(outputPrefix: string, runId: string, round: number, line: number): Promise<HardRow | undefined> {
+    return this.rowOf(this.keys(outputPrefix, runId).sampleRows(round), line);
+  }
+
+  private async rowOf(key: string, line: number): Promise<HardRow | undefined> {
+    const rows = await this.hardRowShards.get(key, async () => {
       const byLine = new Map<number, HardRow>();
-      for await (const row of readJsonl<HardRow>(this.s3, this.ref(this.keys(outputPrefix, runId).hardRows(shard)))) byLine.set(row.line, row);
+      for await (const row of readJsonl<HardRow>(this.s3, this.ref(key))) byLine.set(row.line, row);
       return byLine;
     });
     return rows.get(line);
+  }
+
+  saveGuarantee(outputPrefix: string, runId: string, outcome: GuaranteeOutcome) {
+    return putJson(this.s3, this.ref(this.keys(outputPrefix, runId).guarantee), outcome);
+  }
+
+  /** Absent until the run's sampling phase has chosen its threshold. */
+  guarantee(outputPrefix: string, runId: string): Promise<GuaranteeOutcome | undefined> {
+    return getJsonIfExists<GuaranteeOutcome>(this.s3, this.ref(this.keys(outputPrefix, runId).guarantee));
   }
 
   /** The run's durable answer log (see LargeModelClient): one small object per paid answer. */
@@ -108,5 +145,14 @@ export class RunStore {
 
   partTally(outputPrefix: string, runId: string, shard: number): Promise<TallyState> {
     return getJson<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+  }
+
+  /**
+   * Whether a shard's part is finished and needs no redoing on a resume: its tally exists and none of
+   * its rows fell back because the endpoint refused the run or the run was cancelled.
+   */
+  async partIsFinal(outputPrefix: string, runId: string, shard: number): Promise<boolean> {
+    const tally = await getJsonIfExists<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+    return tally !== undefined && !tally.fallbackReasons.llm_error && !tally.fallbackReasons.cancelled;
   }
 }

@@ -43,9 +43,15 @@ describe('loadConfig', () => {
     expect(message).not.toContain('secret-ish');
   });
 
+  it('refuses an S3_ENDPOINT without an http(s) scheme, saying what one looks like', () => {
+    expect(() => loadConfig({ S3_ENDPOINT: 'localhost:9000' })).toThrow(/S3_ENDPOINT: must be an http:\/\/ or https:\/\/ URL, e\.g\. http:\/\/localhost:9000/);
+    expect(() => loadConfig({ S3_ENDPOINT: 'ftp://files.example' })).toThrow(/S3_ENDPOINT/);
+    expect(loadConfig({ S3_ENDPOINT: 'https://s3.example.com' }).S3_ENDPOINT).toBe('https://s3.example.com');
+  });
+
   it('declares one default endpoint from OPENAI_* and reads input from the run bucket\'s datasets/', () => {
     const c = loadConfig({ OPENAI_BASE_URL: 'https://api.example/v1', OPENAI_API_KEY: 'sk-test', S3_BUCKET: 'acme' });
-    expect(c.endpoints).toEqual({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: 10_000 } });
+    expect(c.endpoints).toEqual({ default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: 10_000, request: { logprobs: true, tokenLimitParam: 'max_tokens', temperature: true } } });
     expect(endpointApiKey(c.endpoints, 'default')).toBe('sk-test');
     expect(c.scopes.inputScopes).toEqual([{ bucket: 'acme', prefix: 'datasets/' }]);
     expect(c.scopes.reservedPrefixes).toEqual(['manifests/', 'models/', 'distill/']);

@@ -11,7 +11,8 @@ export const ConfigSchema = z.object({
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ds'),
-  S3_ENDPOINT: z.url().optional(),
+  // A scheme is required: the SDK would read `localhost:9000` as scheme "localhost".
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:9000' }).optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
@@ -112,7 +113,12 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;
 
-export class ConfigError extends Error {
+/** An expected reason a process cannot start (bad settings, an unreachable Redis or S3): printed as one line, no stack. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
 

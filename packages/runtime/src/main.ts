@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js';
+import { loadConfig, StartupError } from './config.js';
 import { createLogger } from './logger.js';
 import { serveRuntimeMetrics } from './metrics-server.js';
 import { createRuntime, type Runtime } from './runtime.js';
@@ -9,6 +9,17 @@ import { runServices, type ServiceModule } from './worker-host.js';
  * SIGTERM or SIGINT the workers finish their jobs (bounded by SHUTDOWN_TIMEOUT_MS) before the process exits.
  */
 export async function runMain(service: string, build: (runtime: Runtime) => ServiceModule[] | Promise<ServiceModule[]>): Promise<void> {
+  try {
+    await start(service, build);
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    // Expected: one line that names the setting and the fix, no stack trace.
+    console.error(`${service}: cannot start: ${error.message.replace(/\n\s*/g, '; ')}`);
+    process.exit(1);
+  }
+}
+
+async function start(service: string, build: (runtime: Runtime) => ServiceModule[] | Promise<ServiceModule[]>): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, service });
   const runtime = await createRuntime(config, service, logger);

@@ -9,7 +9,13 @@ describe('rejectClass', () => {
     ['expected 784 pixel values for model input shape [28, 28], got 3', 'input_kind'],
     ["line 6: label is not one of the task's labels (ham, spam)", 'label'],
     ['line 7: id: Required', 'schema'],
-    ['shard 2 failed: not valid JSON in the part', 'shard_failed'],
+    ['datasets/p/b.csv record 3 (starts on line 5): blank line', 'blank'],
+    ['record 4 (starts on line 9): body (input.fields.text) must be a string for a text task', 'input_kind'],
+    ['row 2: png (input.fields.image) is a 8x8 image; the model takes 28x28 grey images', 'input_kind'],
+    ["datasets/tickets nov.jsonl line 6: category (input.fields.label) is not one of the task's labels (ham, spam)", 'label'],
+    ['row 12: ticket (input.fields.id): missing', 'schema'],
+    ["line 8: label is not one of the task's labels (cat image, dog image)", 'label'],
+    ['record 5 (starts on line 7): has 2 fields; the header has 3', 'schema'],
     ['something new', 'other'],
   ])('%s -> %s', (reason, expected) => {
     expect(rejectClass(reason)).toBe(expected);

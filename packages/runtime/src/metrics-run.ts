@@ -2,17 +2,23 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { ResultSourceSchema, type LlmCallObservation } from '@datashunt/contracts';
 
 /** The few classes a reject's free-text reason is counted under, so the label's cardinality stays fixed. */
-export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'shard_failed', 'other'] as const;
+export const REJECT_CLASSES = ['invalid_json', 'schema', 'label', 'input_kind', 'blank', 'other'] as const;
 export type RejectClass = (typeof REJECT_CLASSES)[number];
 
-/** First match wins; ingest's reasons start "line N: " and whatever else it rejects is a schema issue. */
+/**
+ * Where ingest's reasons say a rejected row sits: "line N: " (JSONL), "record N (starts on line L): "
+ * (CSV) or "row N: " (Parquet), after the object's key for an input of many objects.
+ */
+const AT = String.raw`(?:^|\s)(?:line|record|row) \d+(?: \(starts on line \d+\))?: `;
+
+/** First match wins; whatever else ingest rejects at a position is a schema issue (a missing or mistyped field). */
 const REJECT_PATTERNS: Array<[RejectClass, RegExp]> = [
-  ['shard_failed', /^shard \d+ failed/],
-  ['blank', /^line \d+: blank line/],
-  ['invalid_json', /^line \d+: not valid JSON/],
-  ['input_kind', /^line \d+: input must be|pixel values/],
-  ['label', /^line \d+: label is not one of/],
-  ['schema', /^line \d+: /],
+  ['blank', new RegExp(`${AT}blank line`)],
+  ['invalid_json', new RegExp(`${AT}not valid JSON`)],
+  // Before input_kind: the label list a label reject quotes may hold any word.
+  ['label', new RegExp(`${AT}.*is not one of the task's labels`)],
+  ['input_kind', new RegExp(`${AT}.*(?:must be a string for a|must be an array of pixel values|PNG or JPEG| image)|pixel values`)],
+  ['schema', new RegExp(AT)],
 ];
 
 export function rejectClass(reason: string): RejectClass {

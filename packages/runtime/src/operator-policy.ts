@@ -61,7 +61,8 @@ function loadEndpoints(settings: PolicySettings, problems: string[]): EndpointCa
     }
   }
   if (text === undefined) {
-    return { [DEFAULT_ENDPOINT]: { baseURL: settings.OPENAI_BASE_URL, apiKeyEnv: 'OPENAI_API_KEY', headers: {}, maxRequestsPerMinute: settings.OPENAI_MAX_RPM } };
+    // Parsed like a declared endpoint, so it gets the same defaults.
+    return EndpointCatalogSchema.parse({ [DEFAULT_ENDPOINT]: { baseURL: settings.OPENAI_BASE_URL, apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: settings.OPENAI_MAX_RPM } });
   }
   let json: unknown;
   try {

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { createS3Client, ensureBucket } from '@datashunt/storage';
-import { s3OptionsOf, type Config } from './config.js';
+import { s3OptionsOf, StartupError, type Config } from './config.js';
 import { createRedis, waitReady } from './connections.js';
 import { createLogger, type Logger } from './logger.js';
 import { JobMetrics } from './metrics.js';
@@ -30,9 +30,22 @@ export async function createRuntime(config: Config, service: string, logger?: Lo
   redisOutages.watchClient(redis, 'redis client');
   const producer = createRedis(config.REDIS_URL, 'producer');
   redisOutages.watchClient(producer, 'redis producer client');
-  await Promise.all([waitReady(redis), waitReady(producer)]);
   const s3 = createS3Client(s3OptionsOf(config));
-  await ensureBucket(s3, config.S3_BUCKET);
+  try {
+    await Promise.all([waitReady(redis), waitReady(producer)]).catch(() => {
+      throw new StartupError(`Redis at ${redisTarget(config.REDIS_URL)} did not answer: start it there, or set REDIS_URL to one that runs`);
+    });
+    await ensureBucket(s3, config.S3_BUCKET).catch((error: Error) => {
+      throw new StartupError(
+        `S3 at ${config.S3_ENDPOINT ?? `AWS (${config.S3_REGION})`} refused bucket "${config.S3_BUCKET}": ${error.message}; check S3_ENDPOINT, S3_BUCKET and the S3 credentials`,
+      );
+    });
+  } catch (error) {
+    redis.disconnect();
+    producer.disconnect();
+    s3.destroy();
+    throw error;
+  }
   const queues = new QueueClient(producer, config.QUEUE_PREFIX, (emitter, what) => redisOutages.watch(emitter, what), config.OUTAGE_RETRY_WINDOW_MS);
   return {
     config,

@@ -1,5 +1,5 @@
 import { calibrateDelta } from '@datashunt/algorithms';
-import type { ModelMeta, ModelRole } from '@datashunt/contracts';
+import type { ModelMeta, ModelRole, PromotionRecord } from '@datashunt/contracts';
 import { createHash } from 'node:crypto';
 import { evaluateProbabilities, type ClassifierEvaluation } from './evaluation.js';
 import { exportOnnx, PROBABILITIES_OUTPUT, readOnnxWeights } from './onnx-graph.js';
@@ -27,6 +27,11 @@ export interface TrainAndRegisterArgs extends Pick<TrainClassifierArgs, 'family'
   parentVersion?: string;
   /** Default true. */
   promote?: boolean;
+  /**
+   * Decides promotion from the trained weights before anything is registered (2CD's promotion gate);
+   * its record is stored in the version's meta and replaces `promote`.
+   */
+  gate?: (trained: TrainedClassifier) => Promise<PromotionRecord>;
 }
 
 export interface TrainAndRegisterResult {
@@ -59,6 +64,7 @@ export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<Trai
   const gold = probs.map((_, i) => goldIndex(prepared, i));
   const evaluation = evaluateProbabilities(probs, gold, args.labels);
   const delta = calibrateDelta(probs, gold, args.targetAccuracy ?? 0.95);
+  const promotion = args.gate ? await args.gate(trained) : undefined;
   const report = { hyper: trained.hyper, featurizer: trained.featurizer, bestEpoch: trained.bestEpoch, history: trained.history, evaluation };
   const meta = await args.registry.register({
     onnx: exportOnnx(trained.weights, trained.featurizer, args.labels),
@@ -74,8 +80,9 @@ export async function trainAndRegister(args: TrainAndRegisterArgs): Promise<Trai
       trainingDataDigest: digestRows(split.train),
       validation: { rows: evaluation.rows, accuracy: evaluation.accuracy, ece: evaluation.ece, coverageAtDelta: delta.coverage, ...(delta.acceptedAccuracy === null ? {} : { accuracyAtDelta: delta.acceptedAccuracy }) },
       calibratedDelta: delta.delta,
+      ...(promotion ? { promotion } : {}),
     },
-    promote: args.promote ?? true,
+    promote: promotion ? promotion.promoted : (args.promote ?? true),
     extraFiles: { [TRAINING_REPORT_FILE]: Buffer.from(JSON.stringify(report, null, 2)) },
   });
   return { meta, trained, evaluation };

@@ -16,21 +16,24 @@ const MAGIC: Array<{ bytes: number[]; what: string }> = [
   { bytes: [0xfe, 0xff], what: 'UTF-16 text' },
 ];
 
+/** What a text input may be, said when one is not. */
+const READABLE = 'datashunt reads UTF-8 JSONL or CSV text (gzip-compressed or not) and Parquet';
+
 /**
- * Says why input that should be UTF-8 JSONL is not, from its first bytes: a known compressed or
- * columnar format by magic number, or binary content: bytes that are not UTF-8, or many NULs (UTF-16
- * without a BOM, padded formats). A stray control character in an otherwise textual line is left to
- * become that line's reject. Such input would otherwise become one garbage reject per "line";
- * undefined when it looks like text.
+ * Says why input that should be UTF-8 text (JSONL, CSV: after any gzip is undone) is not, from its
+ * first bytes: a known compressed or columnar format by magic number, or binary content: bytes that
+ * are not UTF-8, or many NULs (UTF-16 without a BOM, padded formats). A stray control character in an
+ * otherwise textual line is left to become that line's reject. Such input would otherwise become one
+ * garbage reject per "line"; undefined when it looks like text.
  */
 export function detectCompressedOrBinary(firstBytes: Buffer): string | undefined {
   const magic = MAGIC.find(({ bytes }) => bytes.length <= firstBytes.length && bytes.every((b, i) => firstBytes[i] === b));
   const hex = [...firstBytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  if (magic) return `input is ${magic.what} (starts with bytes ${hex}), not UTF-8 JSONL text: store it uncompressed`;
+  if (magic) return `input is ${magic.what} (starts with bytes ${hex}), not text: ${READABLE}`;
   const head = firstBytes.subarray(0, SNIFF_BYTES);
-  if (!isUtf8Prefix(head)) return `input is binary, not UTF-8 JSONL text (its first ${head.length} bytes are not valid UTF-8)`;
+  if (!isUtf8Prefix(head)) return `input is binary, not UTF-8 text (its first ${head.length} bytes are not valid UTF-8): ${READABLE}`;
   const nuls = head.reduce((n, b) => n + (b === 0 ? 1 : 0), 0);
-  if (nuls > head.length / 10) return `input is binary, not UTF-8 JSONL text (${nuls} of its first ${head.length} bytes are NUL)`;
+  if (nuls > head.length / 10) return `input is binary, not UTF-8 text (${nuls} of its first ${head.length} bytes are NUL): ${READABLE}`;
   return undefined;
 }
 

@@ -1,7 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough } from 'node:stream';
 import { getStream, type ObjectRef } from './objects.js';
+import { ObjectWriter } from './object-writer.js';
 import { splitLines, type PhysicalLine } from './lines.js';
 
 /**
@@ -23,44 +22,19 @@ export async function readAllJsonl<T>(s3: S3Client, ref: ObjectRef): Promise<T[]
   return out;
 }
 
-/**
- * A JSONL object written as a stream (multipart upload underneath), so a writer of a million records
- * holds one part in memory, not the file. Await `close()` to finish the object.
- */
-export class JsonlWriter {
-  private readonly stream = new PassThrough();
-  private readonly done: Promise<unknown>;
+/** A JSONL object written as a stream (see ObjectWriter). Await `close()` to finish the object. */
+export class JsonlWriter extends ObjectWriter {
   /** Records written with write(); raw chunks are not counted. */
   count = 0;
 
   constructor(s3: S3Client, ref: ObjectRef) {
-    const upload = new Upload({
-      client: s3,
-      params: { Bucket: ref.bucket, Key: ref.key, Body: this.stream, ContentType: 'application/x-ndjson' },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
-    });
-    this.done = upload.done();
-    // Surface upload errors at close(), not as an unhandled rejection in between.
-    this.done.catch(() => undefined);
+    super(s3, ref, 'application/x-ndjson');
   }
 
   /** Resolves once the stream accepts more data, so a fast producer cannot outrun the upload. */
   async write(record: unknown): Promise<void> {
     this.count += 1;
     await this.writeRaw(`${JSON.stringify(record)}\n`);
-  }
-
-  /** Appends bytes that already are JSONL lines (another object's content), without parsing them. */
-  async writeRaw(chunk: Buffer | string): Promise<void> {
-    if (!this.stream.write(chunk)) {
-      await new Promise<void>((resolve) => this.stream.once('drain', resolve));
-    }
-  }
-
-  async close(): Promise<void> {
-    this.stream.end();
-    await this.done;
   }
 }
 

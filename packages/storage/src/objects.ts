@@ -48,10 +48,30 @@ export async function getBytes(s3: S3Client, ref: ObjectRef): Promise<Buffer> {
 }
 
 /** The first `count` bytes of an object (fewer when it is shorter), with one ranged request. */
-export async function getFirstBytes(s3: S3Client, ref: ObjectRef, count: number): Promise<Buffer> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=0-${count - 1}` }));
+export function getFirstBytes(s3: S3Client, ref: ObjectRef, count: number): Promise<Buffer> {
+  return getRange(s3, ref, 0, count);
+}
+
+/** Bytes [start, end) of an object (fewer past its end), with one ranged request. */
+export async function getRange(s3: S3Client, ref: ObjectRef, start: number, end: number): Promise<Buffer> {
+  if (end <= start) return Buffer.alloc(0);
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, Range: `bytes=${start}-${end - 1}` }));
   if (!out.Body) return Buffer.alloc(0);
-  return Buffer.from(await out.Body.transformToByteArray()).subarray(0, count);
+  return Buffer.from(await out.Body.transformToByteArray()).subarray(0, end - start);
+}
+
+/**
+ * An object as random-access bytes (the shape of hyparquet's AsyncBuffer): each slice is one ranged
+ * GET, so a columnar reader fetches the footer and the column chunks it needs, never the whole object.
+ */
+export function objectByteRanges(s3: S3Client, ref: ObjectRef, size: number): { byteLength: number; slice(start: number, end?: number): Promise<ArrayBuffer> } {
+  return {
+    byteLength: size,
+    async slice(start, end = size) {
+      const bytes = await getRange(s3, ref, start, end);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  };
 }
 
 export async function getJson<T = unknown>(s3: S3Client, ref: ObjectRef): Promise<T> {

@@ -7,10 +7,12 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Runtime, ServiceModule } from '@datashunt/runtime';
 import { dashboardAccess, type DashboardAccess, type Role } from './access.js';
 import { redactRowText } from './redact.js';
+import { runsRouter } from './runs-routes.js';
 
 /**
- * dashboard: Bull Board over every queue of the catalog, to watch runs job by job. Everything but
- * /healthz needs a role; readers get a read-only board, writers a writable one.
+ * dashboard: the runs pages (/runs: every run with its progress, cost and accuracy) and Bull Board over
+ * every queue of the catalog, to watch runs job by job. Everything but /healthz needs a role; readers
+ * get a read-only board, writers a writable one; the runs pages change nothing for either.
  */
 export function dashboardService(runtime: Runtime): ServiceModule & { url(): string | undefined } {
   const access = dashboardAccess(runtime.config);
@@ -30,6 +32,7 @@ export function dashboardService(runtime: Runtime): ServiceModule & { url(): str
       });
       // Installed before every page, so any page added later is behind it too.
       app.use(authenticate(access));
+      app.use(runsRouter(runtime));
       app.use((req: Request, res: Response, next: NextFunction) => boards[res.locals.role as Role](req, res, next));
       const { DASHBOARD_HOST: host, DASHBOARD_PORT: port } = runtime.config;
       await new Promise<void>((resolve) => {
@@ -38,7 +41,7 @@ export function dashboardService(runtime: Runtime): ServiceModule & { url(): str
       const bound = server!.address() as AddressInfo;
       url = `http://${urlHost(bound)}:${bound.port}/`;
       if (access.mode === 'proxy') runtime.logger.warn({ host }, 'dashboard trusts its proxy header: only the proxy must reach this address');
-      runtime.logger.info({ url, auth: access.mode }, 'Bull Board ready');
+      runtime.logger.info({ url, runs: `${url}runs`, auth: access.mode }, 'dashboard ready: runs pages and Bull Board');
     },
     async stop() {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

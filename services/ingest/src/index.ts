@@ -5,8 +5,9 @@ import { manifestSweepHandler } from './handlers/manifest-sweep.js';
 import { createNotificationServer, listen } from './notification-server.js';
 import { webhookAuth } from './webhook-auth.js';
 
-export { enqueueManifest, manifestIdentity } from './manifest-enqueue.js';
-export { checkManifest } from './manifest-validation.js';
+export { enqueueManifest } from './manifest-enqueue.js';
+export { checkManifest, type ManifestIssue } from './manifest-validation.js';
+export { checkPlannable, type PlanCheck, type PlannableManifest } from './plan-checks.js';
 export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 
 export const SWEEP_SCHEDULER_ID = 'manifest-sweep';

@@ -1,16 +1,5 @@
-import { createHash } from 'node:crypto';
-import { jobId } from '@datashunt/contracts';
+import { manifestIdentity, manifestIngestJobId, type ManifestObject } from '@datashunt/contracts';
 import type { Runtime } from '@datashunt/runtime';
-
-export interface ManifestObject {
-  bucket: string;
-  key: string;
-  etag: string;
-}
-
-export function manifestIdentity(m: ManifestObject): string {
-  return createHash('sha256').update(`${m.bucket}/${m.key}#${m.etag}`).digest('hex').slice(0, 16);
-}
 
 /** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
 const SEEN_TTL_SECONDS = 90 * 24 * 3600;
@@ -22,13 +11,29 @@ const SEEN_TTL_SECONDS = 90 * 24 * 3600;
  * after; and ingest asks S3 whether the version already ran. True when this call was the first.
  */
 export async function enqueueManifest(runtime: Runtime, manifest: ManifestObject): Promise<boolean> {
-  const identity = manifestIdentity(manifest);
-  const marker = `${runtime.config.QUEUE_PREFIX}:manifest-seen:${identity}`;
+  const marker = seenMarker(runtime, manifest);
   if (await runtime.redis.exists(marker)) return false;
-  await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: jobId('manifest-ingest', identity) } });
+  const job = await runtime.queues.add({ name: 'manifest-ingest', data: manifest, opts: { jobId: manifestIngestJobId(manifest) } });
+  // Its earlier job gave up in an outage (see forgetManifest): the kept job is run again, from where the run's snapshot says.
+  if (await job.isFailed()) {
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    runtime.logger.info({ key: manifest.key, runId: job.data.resume?.runId }, 'manifest seen again after its ingest gave up; planning it again');
+  }
   const fresh = (await runtime.redis.set(marker, new Date().toISOString(), 'EX', SEEN_TTL_SECONDS, 'NX')) === 'OK';
   if (fresh) runtime.logger.info({ bucket: manifest.bucket, key: manifest.key, etag: manifest.etag }, 'manifest accepted');
   return fresh;
+}
+
+/**
+ * Called when ingest gives up on a manifest for a transient reason (an outage longer than the retry
+ * window): the next sweep or notification of it starts it again instead of skipping it as seen.
+ */
+export async function forgetManifest(runtime: Runtime, manifest: ManifestObject): Promise<void> {
+  await runtime.redis.del(seenMarker(runtime, manifest));
+}
+
+function seenMarker(runtime: Runtime, manifest: ManifestObject): string {
+  return `${runtime.config.QUEUE_PREFIX}:manifest-seen:${manifestIdentity(manifest)}`;
 }
 
 export function isManifestKey(key: string, prefix: string): boolean {

@@ -85,6 +85,41 @@ describe('unknown and forbidden fields', () => {
   });
 });
 
+describe('input and output formats', () => {
+  const issuesOf = (over: object) => {
+    const check = checkManifest(Buffer.from(JSON.stringify({ ...valid, ...over })));
+    return check.ok ? [] : check.issues;
+  };
+
+  it('accepts a field mapping, formats and carried columns', () => {
+    expect(issuesOf({ input: { uri: 'datasets/t.csv', format: 'csv', fields: { id: 'ticket', text: 'body', label: 'category' } }, output: { include: ['subject'], formats: ['jsonl', 'csv', 'parquet'], probabilities: true } })).toEqual([]);
+  });
+
+  it.each([
+    [{ input: { uri: 'datasets/t', format: 'xlsx' } }, 'input.format'],
+    [{ input: { uri: 'datasets/t', fields: { text: 'a', image: 'b' } } }, 'input.fields'],
+    [{ input: { uri: 'datasets/t', fields: { image: 'png' } } }, 'input.fields.image'],
+    [{ input: { uri: 'datasets/t', fields: { id: 'x', text: 'x' } } }, 'input.fields.text'],
+    [{ input: { uri: 'datasets/t', fields: { body: 'x' } } }, 'input.fields.body'],
+    [{ output: { formats: ['jsonl', 'xlsx'] } }, 'output.formats.1'],
+    [{ output: { formats: ['csv', 'csv'] } }, 'output.formats'],
+    [{ output: { include: ['a', 'a'] } }, 'output.include'],
+    [{ output: { include: [''] } }, 'output.include.0'],
+    [{ output: { include: ['label'], formats: ['csv'] } }, 'output.include'],
+    [{ output: { include: ['p_spam'], formats: ['parquet'], probabilities: true } }, 'output.include'],
+  ])('refuses %j at %s', (over, path) => {
+    expect(issuesOf(over).map((i) => i.path)).toContain(path);
+  });
+
+  it('lets a carried column share a results name when only JSONL is written (it sits under "columns" there)', () => {
+    expect(issuesOf({ output: { include: ['label'] } })).toEqual([]);
+  });
+
+  it('suggests the known name for a misspelt mapping entry', () => {
+    expect(issuesOf({ input: { uri: 'datasets/t', fields: { txet: 'body' } } })[0]!.message).toMatch(/did you mean "text"/);
+  });
+});
+
 describe('checkManifestPolicy', () => {
   const scopes: ScopePolicy = { runBucket: 'datashunt', inputScopes: [{ bucket: 'datashunt', prefix: 'datasets/' }], outputPrefixes: ['runs/'], reservedPrefixes: ['manifests/', 'models/', 'distill/'] };
   const endpoints: EndpointCatalog = { default: { baseURL: 'https://api.example/v1', apiKeyEnv: 'K', headers: {}, maxRequestsPerMinute: 1000 } };
@@ -95,7 +130,15 @@ describe('checkManifestPolicy', () => {
   };
 
   it('accepts a manifest within the operator policy and gives the input location', () => {
-    expect(checkManifestPolicy(parse({}), { scopes, endpoints })).toEqual({ ok: true, input: { bucket: 'datashunt', key: 'datasets/spam/test.jsonl' } });
+    expect(checkManifestPolicy(parse({}), { scopes, endpoints })).toEqual({ ok: true, input: { bucket: 'datashunt', key: 'datasets/spam/test.jsonl', isPrefix: false } });
+  });
+
+  it('takes a URI ending in "/" as a prefix, and refuses one that would list system objects', () => {
+    expect(checkManifestPolicy(parse({ input: { uri: 'datasets/parts/' } }), { scopes, endpoints })).toEqual({ ok: true, input: { bucket: 'datashunt', key: 'datasets/parts/', isPrefix: true } });
+    const wide = { ...scopes, inputScopes: [{ bucket: 'datashunt', prefix: '' }] };
+    const check = checkManifestPolicy(parse({ input: { uri: 's3://datashunt/' } }), { scopes: wide, endpoints });
+    expect(check.ok).toBe(false);
+    if (!check.ok) expect(check.issues).toEqual([{ path: 'input.uri', message: expect.stringContaining('contains "manifests/"') }]);
   });
 
   it('names each policy problem', () => {

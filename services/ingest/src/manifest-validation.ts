@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import {
-  checkInputUri,
+  checkInputLocation,
   checkOutputPrefix,
   DECLARE_ENDPOINT_HINT,
   endpointProblem,
+  manifestFieldIssues,
   ManifestSchema,
   type EndpointCatalog,
+  type InputLocation,
   type Manifest,
-  type ObjectLocation,
   type ScopePolicy,
 } from '@datashunt/contracts';
 
@@ -30,8 +31,9 @@ export function checkManifest(bytes: Buffer): ManifestCheck {
     return { ok: false, message: 'manifest is not valid JSON', issues: [{ path: '', message: (error as Error).message }] };
   }
   const parsed = ManifestSchema.safeParse(json);
-  if (parsed.success) return { ok: true, manifest: parsed.data };
-  return invalidManifest(parsed.error.issues.flatMap(describeIssue));
+  if (!parsed.success) return invalidManifest(parsed.error.issues.flatMap(describeIssue));
+  const issues = manifestFieldIssues(parsed.data);
+  return issues.length ? invalidManifest(issues) : { ok: true, manifest: parsed.data };
 }
 
 /**
@@ -41,9 +43,9 @@ export function checkManifest(bytes: Buffer): ManifestCheck {
 export function checkManifestPolicy(
   manifest: Manifest,
   policy: { scopes: ScopePolicy; endpoints: EndpointCatalog },
-): { ok: true; input: ObjectLocation } | { ok: false; message: string; issues: ManifestIssue[] } {
+): { ok: true; input: InputLocation } | { ok: false; message: string; issues: ManifestIssue[] } {
   const issues: ManifestIssue[] = [];
-  const input = checkInputUri(manifest.input.uri, policy.scopes);
+  const input = checkInputLocation(manifest.input.uri, policy.scopes);
   if (!input.ok) issues.push({ path: 'input.uri', message: input.message });
   const output = checkOutputPrefix(manifest.output.prefix, policy.scopes);
   if (!output.ok) issues.push({ path: 'output.prefix', message: output.message });

@@ -4,7 +4,8 @@ import { getJsonIfExists } from '@datashunt/storage';
 import type { ManifestIssue } from './manifest-validation.js';
 
 type ModelCheck = { ok: true; labels: string[] } | { ok: false; issues: ManifestIssue[] };
-type ModelFound = { ok: true; labels: string[]; version: string } | { ok: false; issues: ManifestIssue[] };
+/** `unregistered`: no version of the model exists yet (a large-only run can go without one). */
+type ModelFound = { ok: true; labels: string[]; version: string; meta: ModelMeta } | { ok: false; issues: ManifestIssue[]; unregistered?: true };
 
 /**
  * Whether the small model can serve the task: it reads the task's kind of input and knows exactly the
@@ -31,7 +32,7 @@ export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'buck
   const keys = modelKeys(name);
   const version = pinned ?? (await getJsonIfExists<{ version: string }>(s3, { bucket, key: keys.pointer('specific') }))?.version;
   if (!version) {
-    return { ok: false, issues: [{ path: 'smallModel.name', message: `no specific model named "${name}" is registered and promoted (see datashunt model list)` }] };
+    return { ok: false, unregistered: true, issues: [{ path: 'smallModel.name', message: `no specific model named "${name}" is registered and promoted (see datashunt model list)` }] };
   }
   const raw = await getJsonIfExists(s3, { bucket, key: keys.version(version).meta });
   const meta = raw === undefined ? undefined : ModelMetaSchema.safeParse(raw);
@@ -40,5 +41,5 @@ export async function checkSmallModel({ s3, bucket }: Pick<Runtime, 's3' | 'buck
     return { ok: false, issues: [{ path, message: `model ${name} version ${version} is ${meta ? 'unreadable' : 'not registered'} (see datashunt model list)` }] };
   }
   const compared = compareModelToTask(meta.data, manifest.task);
-  return compared.ok ? { ...compared, version } : compared;
+  return compared.ok ? { ...compared, version, meta: meta.data } : compared;
 }

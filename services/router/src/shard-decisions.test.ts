@@ -28,6 +28,18 @@ describe('shard decisions', () => {
     expect(decide(m, scored[2]!)).toEqual({ source: 'large', fallbackIndex: 1 });
   });
 
+  it('routes a guarantee run at its threshold with the more confident small model, and keeps sampled rows large', () => {
+    const m = manifest();
+    const routing = { threshold: 0.9, sampledLines: new Set([1]) };
+    // The confident row 1 was sampled: it keeps its large answer; row 2's learnable model reaches 0.9.
+    expect(scored.map((s) => decide(m, s, routing)?.source)).toEqual(['large', 'learnable', 'large', undefined]);
+    expect(decide(m, scored[0]!, routing)).toEqual({ source: 'large', fallbackIndex: 0 });
+    expect(scored.slice(0, 3).map((s) => decide(m, s, { threshold: null, sampledLines: new Set() })?.source)).toEqual(['large', 'large', 'large']);
+    const bought: LlmCallResult = { line: 1, label: 'b', source: 'large', c_l: 0.7, tokens: { input: 40, output: 1 }, cost: 0.00004, cached: false };
+    const { part } = buildPart(m, scored, versions, new Map([[1, bought]]), () => undefined, routing);
+    expect(part.results[0]).toEqual(expect.objectContaining({ id: 'easy', label: 'b', source: 'large', cost: 0.00004 }));
+  });
+
   it('honours the small-only and large-only baselines', () => {
     expect(scored.slice(0, 3).map((s) => decide(manifest({ strategy: 'small-only' }), s)?.source)).toEqual(['small', 'small', 'small']);
     expect(scored.slice(0, 3).map((s) => decide(manifest({ strategy: 'large-only' }), s)?.source)).toEqual(['large', 'large', 'large']);
@@ -44,6 +56,14 @@ describe('shard decisions', () => {
     expect(part.rejects).toEqual([{ line: 5, id: 'bad', reason: 'expected 784 pixel values' }]);
     const state = tally.state();
     expect([state.results, state.rejects, state.asked, state.bySource]).toEqual([3, 1, 1, { small: 1, learnable: 1, large: 1, fallback: 0 }]);
+  });
+
+  it('keeps the default result shape, and adds probabilities and carried columns only when asked', () => {
+    const plainPart = buildPart(manifest(), scored, versions, new Map(), () => undefined).part;
+    expect(Object.keys(plainPart.results[0]!)).toEqual(['id', 'line', 'label', 'source', 'c_s1', 'c_s2', 'c_l', 'tokens', 'cost', 'modelVersion', 'gold']);
+    const carried: ScoredRow[] = [{ ...scored[0]!, columns: { subject: 'hello', n: 3 } } as ScoredRow];
+    const { part } = buildPart(manifest({ output: { probabilities: true, include: ['subject', 'n'] } }), carried, versions, new Map(), () => undefined);
+    expect(part.results[0]).toMatchObject({ probabilities: { a: 0.95, b: 0.03, c: 0.02 }, columns: { subject: 'hello', n: 3 } });
   });
 
   it('falls back, flagged llm_error with the reason, when a large-model call left no answer', () => {

@@ -1,4 +1,4 @@
-import { RunReportTally, shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
+import { confidentSmall, guaranteeShunt, RunReportTally, shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
 import type { LlmCallResult, ResultRecord, RunManifest } from '@datashunt/contracts';
 import type { ScoredRow, ShardPart } from '@datashunt/runs';
 
@@ -9,9 +9,20 @@ export interface ModelVersions {
   learnableVersion: string | null;
 }
 
-export function decide(manifest: RunManifest, scored: ScoredRow): ShuntDecision | undefined {
+/** A guarantee run's routing: its sampling phase's threshold, and the lines whose large answers it bought. */
+export interface GuaranteeRouting {
+  threshold: number | null;
+  sampledLines: ReadonlySet<number>;
+}
+
+export function decide(manifest: RunManifest, scored: ScoredRow, guarantee?: GuaranteeRouting): ShuntDecision | undefined {
   if ('reject' in scored) return undefined;
   const p2 = scored.p2 ?? undefined;
+  if (guarantee) {
+    // A sampled row keeps the large answer the sampling phase bought for it.
+    if (guarantee.sampledLines.has(scored.line)) return { source: 'large', fallbackIndex: confidentSmall(scored.p1, p2).index };
+    return guaranteeShunt(guarantee.threshold, scored.p1, p2);
+  }
   switch (manifest.strategy) {
     case 'shunt':
       return shunt(manifest.delta, scored.p1, p2);
@@ -33,6 +44,7 @@ export function buildPart(
   versions: ModelVersions,
   largeAnswers: Map<number, LlmCallResult>,
   missingReason: (line: number) => string | undefined,
+  guarantee?: GuaranteeRouting,
 ): { part: ShardPart; tally: RunReportTally } {
   const labels = manifest.task.labels;
   const part: ShardPart = { results: [], rejects: [] };
@@ -43,7 +55,7 @@ export function buildPart(
       tally.addRejects();
       continue;
     }
-    const decision = decide(manifest, scored)!;
+    const decision = decide(manifest, scored, guarantee)!;
     // Built field by field rather than by spreads: a shard makes thousands of these per second.
     const result: ResultRecord = {
       id: scored.id,
@@ -80,8 +92,16 @@ export function buildPart(
       }
     }
     if (scored.gold !== undefined) result.gold = scored.gold;
+    if (manifest.output.probabilities) result.probabilities = probabilitiesByLabel(labels, scored.p1);
+    if (scored.columns) result.columns = scored.columns;
     part.results.push(result);
     tally.addResult(result);
   }
   return { part, tally };
+}
+
+function probabilitiesByLabel(labels: string[], probabilities: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  labels.forEach((label, i) => (out[label] = probabilities[i]!));
+  return out;
 }

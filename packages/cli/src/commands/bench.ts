@@ -1,69 +1,65 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { InvalidArgumentError, type Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { EXPERIMENT_NAMES, prepareBench, runBench, writeBenchReport, writeDocs, type BenchPlan } from '@datashunt/bench';
 import { startLocalStack } from '../local-stack.js';
 import { PIPELINE_SERVICES } from '../services.js';
-import { dispatch } from '../subcommands.js';
+import { action } from '../command-errors.js';
+import { list, positiveInteger } from '../option-values.js';
 
-const USAGE = `usage: datashunt bench run [--only spam,fine-foods,mnist-lt] [--sweep] [--ablation] [--out-dir .data/bench]
-                           [--test-rows N] [--write-docs docs/benchmarks.md]
-Reproduces the paper's experiments through the real pipeline (manifests into S3, results from S3):
-small only, large only and DS+ at the delta chosen on validation; --sweep adds Fig. 7's delta sweep,
---ablation Table 5. Writes report.html, results.json and the sweep charts (SVG) under --out-dir.
-The large model is the embedded reference LLM unless OPENAI_BASE_URL (and OPENAI_API_KEY) point at a
-provider; then BENCH_LARGE_MODEL names the model (default gpt-4o-mini).`;
-
-/** `datashunt bench run ...`; returns the exit code. */
-export function benchCommand(argv: string[]): Promise<number> {
-  return dispatch('bench', USAGE, { run }, argv);
+/** `datashunt bench run ...`. */
+export function addBenchCommands(program: Command): void {
+  const bench = program.command('bench').description("reproduce the paper's experiments through the pipeline (report.html, tables)");
+  bench
+    .command('run')
+    .description(
+      "reproduce the paper's experiments through the real pipeline (manifests into S3, results from S3): small only, large only and DS+ at the delta " +
+        "chosen on validation; --sweep adds Fig. 7's delta sweep, --ablation Table 5. Writes report.html, results.json and the sweep charts (SVG). " +
+        'The large model is the embedded reference LLM unless OPENAI_BASE_URL (and OPENAI_API_KEY) point at a provider; then BENCH_LARGE_MODEL names the model (default gpt-4o-mini).',
+    )
+    .option('--only <names>', `data sets, of ${EXPERIMENT_NAMES.join(', ')}`, experimentNames, [...EXPERIMENT_NAMES])
+    .option('--sweep', "add Fig. 7's delta sweep", false)
+    .option('--ablation', 'add Table 5', false)
+    .option('--out-dir <dir>', 'where report.html, results.json and the charts go', '.data/bench')
+    .option('--test-rows <n>', 'test rows per data set (default: all)', positiveInteger)
+    .option('--write-docs <file>', 'write the tables into this markdown file (e.g. docs/benchmarks.md)')
+    .action(action((o: BenchOptions) => run(o)));
 }
 
-async function run(rest: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      only: { type: 'string', default: EXPERIMENT_NAMES.join(',') },
-      sweep: { type: 'boolean', default: false },
-      ablation: { type: 'boolean', default: false },
-      'out-dir': { type: 'string', default: '.data/bench' },
-      'test-rows': { type: 'string' },
-      'write-docs': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const only = values.only!.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = only.filter((n) => !(EXPERIMENT_NAMES as string[]).includes(n));
-  if (unknown.length || only.length === 0) {
-    console.error(`unknown data set(s) ${unknown.join(', ')}; known: ${EXPERIMENT_NAMES.join(', ')}\n${USAGE}`);
-    return 2;
-  }
-  const testRows = values['test-rows'] ? Number(values['test-rows']) : undefined;
-  if (testRows !== undefined && !(Number.isInteger(testRows) && testRows > 0)) {
-    console.error(`--test-rows must be a positive integer\n${USAGE}`);
-    return 2;
-  }
+interface BenchOptions {
+  only: BenchPlan['only'];
+  sweep: boolean;
+  ablation: boolean;
+  outDir: string;
+  testRows?: number;
+  writeDocs?: string;
+}
 
-  const outDir = resolve(values['out-dir']!);
+function experimentNames(value: string): BenchPlan['only'] {
+  const names = list(value);
+  const unknown = names.filter((n) => !(EXPERIMENT_NAMES as string[]).includes(n));
+  if (unknown.length) throw new InvalidArgumentError(`unknown data set(s) ${unknown.join(', ')}; known: ${EXPERIMENT_NAMES.join(', ')}.`);
+  return names as BenchPlan['only'];
+}
+
+async function run(o: BenchOptions): Promise<number> {
+  const outDir = resolve(o.outDir);
   const plan: BenchPlan = {
-    only: only as BenchPlan['only'],
-    sweep: values.sweep!,
-    ablation: values.ablation!,
+    only: o.only,
+    sweep: o.sweep,
+    ablation: o.ablation,
     outDir,
-    ...(testRows ? { testRows } : {}),
+    ...(o.testRows ? { testRows: o.testRows } : {}),
     log: (line) => console.log(line),
   };
-  const command = ['datashunt bench run', ...rest].join(' ');
+  // The command that reproduces these numbers, as the report states it.
+  const command = ['datashunt bench run', `--only ${o.only.join(',')}`, o.sweep ? '--sweep' : '', o.ablation ? '--ablation' : '', o.testRows ? `--test-rows ${o.testRows}` : ''].filter(Boolean).join(' ');
   const result = await runBenchWithLocalStack(plan, command);
   console.log(`\nreport: ${result.html}\nnumbers: ${result.json}${result.charts.length ? `\ncharts: ${result.charts.join(', ')}` : ''}`);
-  if (values['write-docs']) {
-    await writeDocs(result.results, resolve(values['write-docs']));
-    console.log(`tables written into ${values['write-docs']}`);
+  if (o.writeDocs) {
+    await writeDocs(result.results, resolve(o.writeDocs));
+    console.log(`tables written into ${o.writeDocs}`);
   }
   return 0;
 }

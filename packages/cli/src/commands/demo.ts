@@ -1,22 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
-import { buildDataset, datasetPaths, readJsonlFileAll, type DatasetName } from '@datashunt/datasets';
+import { Option, type Command } from 'commander';
+import { manifestIngestJobId, runIdOf, type ManifestInput } from '@datashunt/contracts';
+import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { buildStandIn, writeStandIn } from '@datashunt/reference-llm';
 import type { Config } from '@datashunt/runtime';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
-import { getJson, putBytes, putJson } from '@datashunt/storage';
+import { headObject, putBytes, putJson } from '@datashunt/storage';
+import { action } from '../command-errors.js';
 import { startLocalStack } from '../local-stack.js';
-import { formatReport } from '../report-format.js';
+import { followRun } from '../run-follow.js';
 import { smallAloneSummary } from '../small-alone.js';
 import { PIPELINE_SERVICES } from '../services.js';
 
-const USAGE = `usage: datashunt demo [--dataset spam|fine-foods] [--keep-running] [--data-dir DIR]
-Runs DS+ end to end on the embedded default: local Redis, the embedded S3 server, the reference LLM
-and a real labelled dataset; trains the small model on first use, drops a manifest, prints the report.`;
+const DATASETS = ['spam', 'fine-foods'] as const;
 
-const TASKS: Record<'spam' | 'fine-foods', { instruction: string; modelName: string }> = {
+const TASKS: Record<(typeof DATASETS)[number], { instruction: string; modelName: string }> = {
   spam: { instruction: 'Is this e-mail spam or ham (a legitimate mail)?', modelName: 'spam-text' },
   'fine-foods': { instruction: 'Is this Amazon fine-food review rated great (5 stars) or other?', modelName: 'fine-foods-text' },
 };
@@ -26,22 +25,30 @@ type LabelledInput = { input: string | number[]; label: string };
 /** Accuracy the small model must reach on the rows it keeps: sets the demo's calibrated delta. */
 const DEMO_TARGET_ACCURACY = 0.99;
 
-export async function demoCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { dataset: { type: 'string', default: 'spam' }, 'keep-running': { type: 'boolean' }, 'data-dir': { type: 'string', default: '.data/demo' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const dataset = values.dataset as DatasetName;
-  if (dataset !== 'spam' && dataset !== 'fine-foods') {
-    console.error(`unknown demo dataset "${dataset}"\n${USAGE}`);
-    return 2;
-  }
+export function addDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .summary('run DS+ end to end on the embedded default and print the report')
+    .description(
+      'run DS+ end to end on the embedded default (local Redis, the embedded S3 server, the reference LLM, a real labelled dataset): ' +
+        'trains the small model on first use, drops a manifest, prints the report',
+    )
+    .addOption(new Option('--dataset <name>', 'the labelled dataset').choices(DATASETS).default('spam'))
+    .option('--keep-running', 'keep the services (and Bull Board) up after the report, until Ctrl-C')
+    .option('--data-dir <dir>', 'where the embedded S3 server and the reference LLM keep their files', '.data/demo')
+    .action(action((o: DemoOptions) => demo(o)));
+}
+
+interface DemoOptions {
+  dataset: (typeof DATASETS)[number];
+  keepRunning?: boolean;
+  dataDir: string;
+}
+
+async function demo(o: DemoOptions): Promise<number> {
+  const dataset = o.dataset;
   const task = TASKS[dataset];
-  const dataDir = resolve(values['data-dir']!);
+  const dataDir = resolve(o.dataDir);
 
   const meta = await buildDataset(dataset);
   const paths = datasetPaths(dataset);
@@ -93,19 +100,16 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await putJson(s3, { bucket, key: manifestKey }, manifest);
     console.log(`dropped s3://${bucket}/${manifestKey}; the sweep picks it up. Bull Board: ${dashboardUrl(stack)} (${dashboardLogin(stack.config)})`);
 
-    const outcome = await stack.watcher.wait(manifestKey, 30 * 60_000);
-    if (outcome.status === 'invalid') {
-      console.error(`manifest refused: ${outcome.message}`);
-      return 1;
-    }
-    const report = await getJson<Report>(s3, { bucket, key: outcome.reportKey });
-    console.log(`\n${formatReport(report)}\n`);
-    console.log(`results: s3://${bucket}/${runKeys(manifest.output?.prefix ?? 'runs/', report.runId).results} (files under ${join(dataDir, 's3', bucket)})`);
-    if (values['keep-running']) {
+    const head = await headObject(s3, { bucket, key: manifestKey });
+    const runId = runIdOf(name, { bucket, key: manifestKey, etag: head!.etag });
+    const ingestJobId = manifestIngestJobId({ bucket, key: manifestKey, etag: head!.etag });
+    const code = await followRun(stack.runtime, { runId, outputPrefix: 'runs/', ingestJobId }, { progress: true, timeoutMinutes: 30 });
+    console.log(`(run files under ${join(dataDir, 's3', bucket)})`);
+    if (o.keepRunning) {
       console.log('services keep running (Ctrl-C stops them)');
       await new Promise<void>((done) => process.once('SIGINT', done));
     }
-    return 0;
+    return code;
   } finally {
     await stack.close();
   }

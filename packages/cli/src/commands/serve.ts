@@ -1,17 +1,26 @@
-import { parseArgs } from 'node:util';
+import { InvalidArgumentError, type Command } from 'commander';
 import { runMain } from '@datashunt/runtime';
+import { action } from '../command-errors.js';
+import { list } from '../option-values.js';
 import { buildServices, PIPELINE_SERVICES, serviceFactories } from '../services.js';
 
-const USAGE = `usage: datashunt serve [--services ${Object.keys(serviceFactories).join(',')}]
-Hosts the named services in this process (default: the whole pipeline); config comes from the environment.`;
+export function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .summary('host services (the whole pipeline by default) in this process')
+    .description('host services in this process (default: the whole pipeline) until SIGTERM or SIGINT; config comes from the environment')
+    .option('--services <names>', `comma-separated, of ${Object.keys(serviceFactories).join(', ')}`, serviceNames, PIPELINE_SERVICES)
+    .action(action((o: { services: string[] }) => serve(o.services)));
+}
 
-export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { services: { type: 'string', default: PIPELINE_SERVICES.join(',') }, help: { type: 'boolean', short: 'h' } } });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const names = values.services!.split(',').map((s) => s.trim()).filter(Boolean);
+function serviceNames(value: string): string[] {
+  const names = list(value);
+  const unknown = names.filter((name) => !(name in serviceFactories));
+  if (unknown.length) throw new InvalidArgumentError(`unknown service ${unknown.join(', ')}.`);
+  return names;
+}
+
+async function serve(names: string[]): Promise<number> {
   await runMain('datashunt', (runtime) => buildServices(runtime, names));
   // Keeps running until SIGTERM/SIGINT; runMain exits the process then.
   return new Promise<number>(() => undefined);

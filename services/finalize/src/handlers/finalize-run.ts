@@ -1,20 +1,25 @@
-import type { RejectRecord } from '@datashunt/contracts';
 import { RunReportTally } from '@datashunt/algorithms';
 import { BudgetMeter, RunBreaker } from '@datashunt/llm';
-import { RunStore } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunStore } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
+import { writeResultTables } from '../result-tables.js';
 
 /**
  * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order) and writes
- * report.json from the shards' tallies: results are copied as bytes, never parsed again. Rows of a
- * shard that failed for good become rejects naming why, so every input row ends as exactly one result
- * or one reject. Re-running it rewrites the same objects.
+ * report.json from the shards' tallies: results are copied as bytes, and parsed again only for the
+ * tables the manifest asks for (results.csv, results.parquet). A shard that
+ * failed for good (an outage longer than the retry window) is not turned into rejects: the run fails,
+ * the report counts its rows as unfinished, and `datashunt runs resume` finishes them. Re-running it
+ * rewrites the same objects.
  */
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const breaker = new RunBreaker(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
-  const budget = new BudgetMeter(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const breaker = new RunBreaker(runtime.redis, prefix);
+  const budget = new BudgetMeter(runtime.redis, prefix);
+  const cancellation = new RunCancellation(runtime.redis, prefix);
+  const progress = new RunProgress(runtime.redis, prefix);
   return defineHandler({
     name: 'finalize-run',
     async handle({ runId, outputPrefix, shards, failedShards }) {
@@ -32,16 +37,11 @@ export function finalizeRunHandler(runtime: Runtime) {
         }
         return lines;
       };
+      let unfinishedRows = 0;
       for (let shard = 0; shard < shards; shard++) {
         tally.addRejects(await copy(keys.shardRejects(shard), rejects));
-        const reason = failed.get(shard);
-        if (reason !== undefined) {
-          for await (const row of runs.readShard(outputPrefix, runId, shard)) {
-            const reject: RejectRecord = { line: row.line, id: row.id, reason: `shard ${shard} failed: ${reason}` };
-            await rejects.write(reject);
-            tally.addRejects();
-            runtime.metrics.run.countRejects([reject.reason]);
-          }
+        if (failed.has(shard)) {
+          for await (const chunk of await getStream(runtime.s3, runs.ref(keys.shard(shard)))) unfinishedRows += countNewlines(chunk as Buffer);
           continue;
         }
         tally.merge(await runs.partTally(outputPrefix, runId, shard));
@@ -49,20 +49,25 @@ export function finalizeRunHandler(runtime: Runtime) {
         await copy(keys.partRejects(shard), rejects);
       }
       await Promise.all([results.close(), rejects.close()]);
+      const tables = await writeResultTables(runs, snapshot, shards, new Set(failed.keys()));
+      // A guarantee run's delta is the threshold its sampling phase chose (none if it never got there).
+      const guarantee = snapshot.guarantee ? await runs.guarantee(outputPrefix, runId) : undefined;
+      const deltaSource = guarantee?.source ?? snapshot.deltaSource;
       const report = tally.build({
         runId,
         manifestKey: snapshot.manifestKey,
-        manifest: snapshot.manifest,
-        ...(snapshot.deltaSource ? { deltaSource: snapshot.deltaSource } : {}),
+        manifest: guarantee ? { ...snapshot.manifest, delta: guarantee.source.threshold ?? 1 } : snapshot.manifest,
+        ...(deltaSource ? { deltaSource } : {}),
         createdAt: snapshot.createdAt,
         finishedAt: new Date(),
-        outcome: { failedShards, breaker: await breaker.tripped(runId) },
+        outcome: { failedShards, unfinishedRows, breaker: await breaker.tripped(runId), cancelled: await cancellation.cancelled(runId) },
         requests: await requestsOf(budget, runId),
       });
       await putJson(runtime.s3, runs.ref(keys.report), report);
+      await progress.phase(runId, report.status);
       runtime.metrics.run.observeBudgetUse(report.costUsd, report.budgetUsd);
       runtime.logger.info(
-        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy },
+        { runId, status: report.status, failure: report.failure ?? undefined, rows: report.rows, rejects: report.rejects, queryProportion: report.queryProportion, costUsd: report.costUsd, accuracy: report.accuracy?.overall.accuracy, tables: tables.length ? tables.map((t) => t.key) : undefined },
         'run finished',
       );
       return { runId, reportKey: keys.report, status: report.status, rows: report.rows, results: report.results, rejects: report.rejects };

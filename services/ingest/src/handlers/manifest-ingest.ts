@@ -1,64 +1,100 @@
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { jobId, manifestBaseName, manifestErrorKey, type RejectRecord } from '@datashunt/contracts';
-import { ModelCalibrations, RunStore, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
+import { RunBreaker } from '@datashunt/llm';
+import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import {
-  detectCompressedOrBinary,
-  getBytes,
-  getFirstBytes,
-  headObject,
-  isNotFound,
-  putBytes,
-  putJson,
-  readLines,
-  SNIFF_BYTES,
-  toJsonl,
-} from '@datashunt/storage';
-import { resolveManifestDelta } from '../manifest-delta.js';
-import { manifestIdentity } from '../manifest-enqueue.js';
-import { checkManifest, checkManifestPolicy, invalidManifest } from '../manifest-validation.js';
-import { checkSmallModel } from '../model-check.js';
-import { checkRow } from '../row-validation.js';
+import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
+import { samplingRound } from '../guarantee-sampling.js';
+import { readInputRecords } from '../input-objects.js';
+import { forgetManifest } from '../manifest-enqueue.js';
+import { checkPlannable } from '../plan-checks.js';
+import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
-type Step = 'plan' | 'collect';
+type Step = 'plan' | 'sample' | 'collect';
 interface StepData {
   step?: Step;
   runId?: string;
   outputPrefix?: string;
   shards?: number;
+  attempt?: number;
 }
 
 /**
  * Plans a run from a manifest (step "plan"): validates it, snapshots it, streams the dataset into
  * shards and adds one score -> route flow per shard as children of this job. When every shard is
- * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize.
+ * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize. A resume
+ * (`datashunt runs resume`) plans a failed run again from its snapshot, keeping its finished shards.
+ *
+ * A guarantee run (delta target "guarantee") needs every row's confidence before any routing: its
+ * plan adds only the score jobs, then step "sample" runs the sampling phase in rounds of llm-call
+ * children (see guarantee-sampling) and adds the route jobs with the threshold it found.
  */
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const control = { progress: new RunProgress(runtime.redis, prefix), breaker: new RunBreaker(runtime.redis, prefix), cancellation: new RunCancellation(runtime.redis, prefix) };
   return defineHandler({
     name: 'manifest-ingest',
     async handle(payload, { job, token }) {
       const state = job.data as StepData;
-      if (state.step !== 'collect') {
-        const planned = await plan(runtime, runs, payload, job);
+      if (state.step !== 'collect' && state.step !== 'sample') {
+        let planned: PlanOutcome;
+        try {
+          planned = payload.resume ? await planResume(runtime, runs, control, payload.resume, job) : await plan(runtime, runs, control, payload, job);
+        } catch (error) {
+          if (!(error instanceof UnrecoverableError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await gaveUp(runtime, payload, error as Error);
+          throw error;
+        }
         if (planned.status !== 'planned') return planned;
-        await job.updateData({ ...job.data, step: 'collect', runId: planned.runId, outputPrefix: planned.outputPrefix, shards: planned.shards });
+        const { runId, outputPrefix, shards, attempt, guarantee } = planned;
+        await job.updateData({ ...job.data, step: guarantee ? 'sample' : 'collect', runId, outputPrefix, shards, attempt });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
-      const { runId, outputPrefix, shards } = job.data as Required<StepData>;
+      const { runId, outputPrefix, shards, attempt = 0 } = job.data as Required<Omit<StepData, 'attempt'>> & StepData;
+      let unscored: Array<{ shard: number; reason: string }> = [];
+      while ((job.data as StepData).step === 'sample') {
+        const snapshot = await runs.snapshot(outputPrefix, runId);
+        const step = await samplingRound(runtime, runs, job, { snapshot, spec: snapshot.guarantee!, shards, attempt });
+        if (step.kind === 'unscored') {
+          unscored = step.failedShards;
+          break;
+        }
+        if (step.kind === 'routed') await job.updateData({ ...job.data, step: 'collect' });
+        // Children all done already (a retried round): go on at once.
+        if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
+      }
       const failures = await job.getIgnoredChildrenFailures();
-      const failedShards = Object.entries(failures).map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
+      // Only route jobs name shards (a guarantee run's sampling calls are children too).
+      const routeFailures = Object.entries(failures).filter(([key]) => key.includes(':route-shard.'));
+      const failedShards = unscored.length ? unscored : routeFailures.map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
+      await control.progress.phase(runId, 'finalizing');
       await runtime.queues.add({
         name: 'finalize-run',
-        data: { runId, outputPrefix, shards, failedShards },
-        opts: { jobId: jobId('finalize-run', runId) },
+        data: { runId, outputPrefix, shards, attempt, failedShards },
+        opts: { jobId: jobId('finalize-run', ...attemptParts(runId, attempt)) },
       });
-      if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; their rows become rejects');
+      if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; the run fails and `datashunt runs resume` finishes them');
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
+}
+
+/** The last attempt failed on what should pass (an outage): make sure the run is not silently dropped. */
+async function gaveUp(runtime: Runtime, payload: { bucket: string; key: string; etag: string; resume?: { runId: string } | undefined }, error: Error) {
+  if (payload.resume) {
+    runtime.logger.error({ runId: payload.resume.runId, err: error.message }, 'resume gave up after the outage window; run `datashunt runs resume` again once S3 and Redis answer');
+    return;
+  }
+  await forgetManifest(runtime, payload);
+  runtime.logger.error({ manifest: payload.key, err: error.message }, 'planning gave up after the outage window; the next sweep or notification of this manifest plans it again');
+}
+
+interface RunControl {
+  progress: RunProgress;
+  breaker: RunBreaker;
+  cancellation: RunCancellation;
 }
 
 /** Route job ids end in the shard index (see routeJobId), which is all finalize needs of a failure. */
@@ -66,16 +102,16 @@ function shardOfKey(key: string): number {
   return Number(key.split('.').pop());
 }
 
-export function routeJobId(runId: string, shard: number): string {
-  return jobId('route-shard', runId, shard);
+export function routeJobId(runId: string, attempt: number, shard: number): string {
+  return jobId('route-shard', ...attemptParts(runId, attempt), shard);
 }
 
 type PlanOutcome =
-  | { status: 'planned'; runId: string; outputPrefix: string; shards: number }
+  | { status: 'planned'; runId: string; outputPrefix: string; shards: number; attempt: number; guarantee: boolean }
   | { status: 'invalid'; manifestKey: string; errorKey: string; message: string }
   | { status: 'already-finished'; manifestKey: string; runId: string; reportKey: string };
 
-async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
+async function plan(runtime: Runtime, runs: RunStore, control: RunControl, object: { bucket: string; key: string; etag: string }, job: Job): Promise<PlanOutcome> {
   let bytes: Buffer;
   try {
     bytes = await getBytes(runtime.s3, object);
@@ -83,28 +119,11 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     if (isNotFound(error)) throw new UnrecoverableError(`manifest s3://${object.bucket}/${object.key} disappeared before ingest`);
     throw error;
   }
-  const check = checkManifest(bytes);
-  if (!check.ok) return reportInvalid(runtime, object.key, check.message, check.issues);
-  const allowed = checkManifestPolicy(check.manifest, runtime.config);
-  if (!allowed.ok) return reportInvalid(runtime, object.key, allowed.message, allowed.issues);
-  const input = allowed.input;
-  const model = await checkSmallModel(runtime, check.manifest);
-  if (!model.ok) return reportInvalid(runtime, object.key, invalidManifest(model.issues).message, model.issues);
-  // Labels in another order than the model's are mapped by name: the whole run uses the model's order.
-  const manifest = { ...check.manifest, task: { ...check.manifest.task, labels: model.labels } };
-  const inputHead = await headObject(runtime.s3, input);
-  if (!inputHead) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key} does not exist`, [{ path: 'input.uri', message: 'object not found' }]);
-  }
-  // Compressed or binary input would become one garbage reject per "line": refuse it before any shard.
-  const notText = inputHead.size > 0 ? detectCompressedOrBinary(await getFirstBytes(runtime.s3, input, SNIFF_BYTES)) : undefined;
-  if (notText) {
-    return reportInvalid(runtime, object.key, `input s3://${input.bucket}/${input.key}: ${notText}`, [{ path: 'input.uri', message: notText }]);
-  }
-  const delta = await resolveManifestDelta(new ModelCalibrations(runtime.s3, runtime.bucket), manifest, model.version);
-  if (!delta.ok) return reportInvalid(runtime, object.key, delta.message, [{ path: 'delta', message: delta.message }]);
+  const checked = await checkPlannable(runtime, bytes);
+  if (!checked.ok) return reportInvalid(runtime, object, checked.message, checked.issues);
+  const { manifest, input, image, inputs, delta } = checked;
 
-  const runId = `${manifest.name ?? manifestBaseName(object.key)}-${manifestIdentity(object).slice(0, 8)}`;
+  const runId = runIdOf(manifest.name, object);
   const outputPrefix = manifest.output.prefix;
   // S3, not Redis, says whether this manifest version already ran: a Redis that forgot it never re-runs (and re-pays) it.
   const reportKey = runs.keys(outputPrefix, runId).report;
@@ -112,72 +131,167 @@ async function plan(runtime: Runtime, runs: RunStore, object: { bucket: string; 
     runtime.logger.info({ runId, manifest: object.key }, 'manifest version already ran; not running it again');
     return { status: 'already-finished', manifestKey: object.key, runId, reportKey };
   }
-  const snapshot: RunSnapshot = {
+  // A snapshot without a report is this version half done (Redis forgot it, or this job is retried):
+  // go on from it, reading the objects it planned (a prefix may have changed since).
+  const earlier = await runs.freshSnapshot(outputPrefix, runId);
+  let reading: RunInputs;
+  if (earlier) reading = await inputsOf(runs, earlier);
+  else {
+    reading = { isPrefix: input.isPrefix, objects: inputs, ...(image ? { image } : {}) };
+    // Before the snapshot: a run with a snapshot always has its inputs recorded.
+    await runs.saveInputs(outputPrefix, runId, reading);
+  }
+  const snapshot: RunSnapshot = earlier ?? {
     runId,
     manifestKey: object.key,
     manifestBucket: object.bucket,
     manifestEtag: object.etag,
-    manifest: { ...manifest, delta: delta.delta },
-    deltaSource: delta.source,
-    input,
+    // A guarantee run's threshold is not known yet: 1 stands in until its sampling phase stores it.
+    ...('guarantee' in delta ? { manifest: { ...manifest, delta: 1 }, guarantee: delta.guarantee } : { manifest: { ...manifest, delta: delta.delta }, deltaSource: delta.source }),
+    input: { bucket: input.bucket, key: input.key },
+    ...(input.isPrefix ? {} : { inputEtag: inputs[0]!.etag }),
+    attempt: 0,
     createdAt: new Date().toISOString(),
   };
-  await runs.saveSnapshot(snapshot);
+  if (!earlier) await runs.saveSnapshot(snapshot);
+  return shardInput(runtime, runs, control, snapshot, reading, job);
+}
 
+/** The objects a run reads: its recorded inputs, or for a run planned before they were recorded, its one JSONL object. */
+async function inputsOf(runs: RunStore, snapshot: RunSnapshot): Promise<RunInputs> {
+  const recorded = await runs.inputs(snapshot.manifest.output.prefix, snapshot.runId);
+  if (recorded) return recorded;
+  const object = { ...snapshot.input, etag: snapshot.inputEtag ?? '', size: 0, format: { records: 'jsonl' as const, gzip: false } };
+  return { isPrefix: false, objects: [object] };
+}
+
+/** Plans a failed run again: same snapshot, next attempt, with its breaker and cancel note cleared. */
+async function planResume(runtime: Runtime, runs: RunStore, control: RunControl, resume: { runId: string; outputPrefix: string }, job: Job): Promise<PlanOutcome> {
+  const { runId, outputPrefix } = resume;
+  const snapshot = await runs.freshSnapshot(outputPrefix, runId);
+  if (!snapshot) throw new UnrecoverableError(`cannot resume ${runId}: no run snapshot under ${outputPrefix}`);
+  const reportKey = runs.keys(outputPrefix, runId).report;
+  const report = await getJsonIfExists<Report>(runtime.s3, runs.ref(reportKey));
+  if (report && report.status !== 'failed') {
+    runtime.logger.info({ runId, status: report.status }, 'only a failed run can be resumed; not running it again');
+    return { status: 'already-finished', manifestKey: snapshot.manifestKey, runId, reportKey };
+  }
+  if (snapshot.guarantee) {
+    // Its threshold is certified over all of its rows at once; finishing some shards under it is not supported.
+    throw new UnrecoverableError(`cannot resume ${runId}: a run with delta target "guarantee" cannot be resumed; submit its manifest again under a new name`);
+  }
+  const reading = await inputsOf(runs, snapshot);
+  for (const object of reading.objects) {
+    const head = await headObject(runtime.s3, object);
+    if (!head) throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${object.bucket}/${object.key} is gone`);
+    if (object.etag && head.etag !== object.etag) {
+      throw new UnrecoverableError(`cannot resume ${runId}: its input s3://${object.bucket}/${object.key} changed since the run started; submit a new manifest`);
+    }
+  }
+  // The attempt is fixed once per resume job, so a retry of this job plans the same attempt again.
+  const attempt = (job.data as StepData).attempt ?? (snapshot.attempt ?? 0) + 1;
+  await job.updateData({ ...job.data, attempt });
+  const next = { ...snapshot, attempt };
+  await runs.saveSnapshot(next);
+  await Promise.all([control.breaker.reset(runId), control.cancellation.clear(runId)]);
+  runtime.logger.info({ runId, attempt: next.attempt }, 'resuming run');
+  const planned = await shardInput(runtime, runs, control, next, reading, job);
+  // Only now does the failed report go (finalize writes the next): a resume that gives up while
+  // planning leaves the run failed, and so resumable again.
+  await deleteObject(runtime.s3, runs.ref(reportKey));
+  return planned;
+}
+
+/**
+ * Streams the input's objects into shards and adds a score -> route flow per shard, except for shards
+ * whose part an earlier attempt already finished. Re-running it writes the same shard objects.
+ */
+async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, reading: RunInputs, job: Job): Promise<PlanOutcome> {
+  const { runId, manifest } = snapshot;
+  const mapping = rowMapping(manifest, reading.image);
+  const outputPrefix = manifest.output.prefix;
+  const attempt = snapshot.attempt ?? 0;
+  await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   let rows = 0;
   let rejects = 0;
+  let kept = 0;
   let shardIndex = 0;
   let shardRows: ValidatedLine[] = [];
   let shardRejects: RejectRecord[] = [];
   const flush = async () => {
-    await writeShard(runtime, runs, { runId, outputPrefix, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent });
+    const shard = { runId, outputPrefix, attempt, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent, scoreOnly: snapshot.guarantee !== undefined };
+    if (attempt > 0 && (await runs.partIsFinal(outputPrefix, runId, shardIndex))) {
+      await control.progress.shardKept(runId, shardIndex, shardRows.length);
+      kept += 1;
+    } else await writeShard(runtime, runs, shard);
+    await control.progress.ingested(runId, { rows, ingestRejects: rejects });
     shardIndex += 1;
     shardRows = [];
     shardRejects = [];
   };
-  const rowCheck = { excerpts: runtime.config.REJECT_EXCERPTS };
-  // Every physical line, blank ones included, ends as a row or a reject under its own line number.
-  for await (const { line, text } of readLines(runtime.s3, input)) {
-    while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-    const rejected = checkRow(line, text, manifest.task, rowCheck);
-    if (rejected) {
-      shardRejects.push(rejected.reject);
-      rejects += 1;
-    } else {
-      shardRows.push({ line, text });
+  const columns = mappedColumns(mapping);
+  const planned: NonNullable<RunPlan['inputs']> = [];
+  // Row numbers continue from one object to the next; every physical line or record, blank ones
+  // included, ends as a row or a reject under its own number.
+  let offset = 0;
+  for (const source of reading.objects) {
+    const context = { format: source.format.records, excerpts: runtime.config.REJECT_EXCERPTS, ...(reading.isPrefix ? { object: source.key } : {}) };
+    let last = 0;
+    for await (const record of readInputRecords(runtime.s3, source, columns)) {
+      last = record.number;
+      const line = offset + record.number;
+      while (line > (shardIndex + 1) * manifest.shardSize) await flush();
+      const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
+      if ('problem' in mapped) {
+        shardRejects.push(rejectFor(line, record, mapped.problem, mapped.id, context));
+        rejects += 1;
+        continue;
+      }
+      const text = mapping.storesLinesAsIs && mapped.asIs && record.text !== undefined ? record.text : JSON.stringify(mapped.row);
+      shardRows.push(mapped.columns ? { line, text, columns: JSON.stringify(mapped.columns) } : { line, text });
       rows += 1;
     }
+    planned.push({ object: `s3://${source.bucket}/${source.key}`, firstLine: offset + 1, lines: last });
+    offset += last;
   }
   if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
-  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects });
-  runtime.logger.info({ runId, shards: shardIndex, rows, rejects, manifest: object.key }, 'run planned');
-  return { status: 'planned', runId, outputPrefix, shards: shardIndex };
+  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects, inputs: planned });
+  await control.progress.ingested(runId, { rows, ingestRejects: rejects, shards: shardIndex });
+  runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, objects: reading.objects.length, manifest: snapshot.manifestKey }, 'run planned');
+  return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt, guarantee: snapshot.guarantee !== undefined };
 }
 
 async function writeShard(
   runtime: Runtime,
   runs: RunStore,
-  s: { runId: string; outputPrefix: string; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string } },
+  s: { runId: string; outputPrefix: string; attempt: number; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string }; scoreOnly: boolean },
 ) {
   const keys = runs.keys(s.outputPrefix, s.runId);
   await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);
   await putBytes(runtime.s3, runs.ref(keys.shardRejects(s.shard)), toJsonl(s.rejects));
   runtime.metrics.run.countRejects(s.rejects.map((r) => r.reason));
-  const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length };
-  // A failed shard must not stall the run: its parent goes on and finalize turns its rows into rejects.
-  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: jobId('score-shard', s.runId, s.shard), ignoreDependencyOnFailure: true } });
+  const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length, attempt: s.attempt };
+  // A failed shard must not stall the run: its parent goes on, and the run fails with the shard named.
+  const scoreId = jobId('score-shard', ...attemptParts(s.runId, s.attempt), s.shard);
+  // A guarantee run scores every shard first (this job waits for them all), and routes after sampling.
+  if (s.scoreOnly) {
+    await runtime.queues.add({ name: 'score-shard', data, opts: { jobId: scoreId, parent: s.parent, ignoreDependencyOnFailure: true } });
+    return;
+  }
+  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: scoreId, ignoreDependencyOnFailure: true } });
   await runtime.queues.addFlow(
     runtime.queues.node(
-      { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },
+      { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.attempt, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },
       [scoreJob],
     ),
   );
 }
 
-async function reportInvalid(runtime: Runtime, manifestKey: string, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+async function reportInvalid(runtime: Runtime, manifest: { key: string; etag: string }, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {
+  const manifestKey = manifest.key;
   const errorKey = manifestErrorKey(DEFAULT_OUTPUT_PREFIX, manifestKey);
-  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, at: new Date().toISOString(), message, issues });
+  await putJson(runtime.s3, { bucket: runtime.bucket, key: errorKey }, { manifestKey, manifestEtag: manifest.etag, at: new Date().toISOString(), message, issues });
   runtime.logger.warn({ manifest: manifestKey, errorKey, message }, 'manifest rejected');
   return { status: 'invalid', manifestKey, errorKey, message };
 }

@@ -3,12 +3,12 @@ import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
-import { RunStore, type HardRow } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
 /**
  * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
- * the shard's hard-rows object (job data holds only a reference). Requests go to the operator's
+ * the shard's hard-rows object, or a guarantee run's sample object (job data holds only a reference). Requests go to the operator's
  * endpoint that the manifest names, within that endpoint's ceiling and the run's own lower limit; a
  * 429 pauses the whole queue for its retry-after without spending an attempt. Whatever happens, the
  * row ends with a result: the answer, or the small model's label flagged with why.
@@ -27,6 +27,8 @@ export function llmCallHandler(runtime: Runtime) {
   });
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
   const breaker = new RunBreaker(runtime.redis, prefix);
+  const cancellation = new RunCancellation(runtime.redis, prefix);
+  const progress = new RunProgress(runtime.redis, prefix);
   const maxWaitMs = runtime.config.LLM_MAX_RATE_WAIT_MS;
 
   /** Waits for a slot at most maxWaitMs away, or gives the worker slot back until one is free. */
@@ -68,10 +70,16 @@ export function llmCallHandler(runtime: Runtime) {
 
   /** The row's result: the large model's answer, or the small model's label flagged with why. */
   const answer = async (payload: JobPayload<'llm-call'>, context: HandlerContext, manifest: Manifest): Promise<LlmCallResult> => {
-    const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
-    if (!row) throw new UnrecoverableError(`hard row at line ${payload.line} of shard ${payload.shard} is missing from the run's hard-rows object`);
+    const sample = payload.sampleRound;
+    const row = await (sample === undefined ? runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line) : runs.sampleRow(payload.outputPrefix, payload.runId, sample, payload.line));
+    if (!row) {
+      const where = sample === undefined ? `the hard-rows object of shard ${payload.shard}` : `the sample object of round ${sample}`;
+      throw new UnrecoverableError(`row at line ${payload.line} is missing from ${where}`);
+    }
     const stopped = await breaker.tripped(payload.runId);
     if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
+    const cancelled = await cancellation.cancelled(payload.runId);
+    if (cancelled !== null) return fallback(payload, row, 'cancelled', `not asked: the run was ${cancelled}`);
     const spec = manifest.largeModel;
     const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
     let outcome: ClassifyOutcome;
@@ -93,7 +101,7 @@ export function llmCallHandler(runtime: Runtime) {
         },
       });
     } catch (error) {
-      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs);
+      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs, () => cancellation.cancelled(payload.runId));
       if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
       if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
       if (error instanceof PossiblyBilledLlmError && error.timedOut) {
@@ -114,6 +122,8 @@ export function llmCallHandler(runtime: Runtime) {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
       const result = await answer(payload, context, manifest);
       if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
+      // Sampling calls come before routing: `answered` counts the router's hard rows only.
+      if (payload.sampleRound === undefined) await progress.answered(payload.runId);
       return result;
     },
   });
@@ -125,9 +135,16 @@ async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<ne
   throw Worker.RateLimitError();
 }
 
-/** Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt is spent. */
-async function deferJob({ job, token }: HandlerContext, waitMs: number): Promise<never> {
+/**
+ * Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt
+ * is spent. A cancel made while the job was on its way to the delayed set found nothing to wake
+ * (`datashunt runs cancel` wakes delayed jobs only): the job wakes itself, so its row falls back now
+ * rather than at a slot that may be hours away.
+ */
+async function deferJob({ job, token }: HandlerContext, waitMs: number, cancelled: () => Promise<string | null>): Promise<never> {
   await job.moveToDelayed(Date.now() + waitMs, token);
+  // A promote that fails found the job already woken (by the cancel itself).
+  if ((await cancelled()) !== null) await job.promote().catch(() => undefined);
   throw new DelayedError();
 }
 

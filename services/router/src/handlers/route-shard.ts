@@ -1,12 +1,12 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
-import { RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
+import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
+import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
-import { buildPart, decide, type ModelVersions } from '../shard-decisions.js';
+import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
 
-export function llmCallJobId(runId: string, shard: number, line: number): string {
-  return jobId('llm-call', runId, shard, line);
+export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
+  return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
 }
 
 /**
@@ -16,12 +16,15 @@ export function llmCallJobId(runId: string, shard: number, line: number): string
  */
 export function routeShardHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'route-shard',
-    async handle({ runId, outputPrefix, shard }, { job, token }) {
+    async handle({ runId, outputPrefix, shard, attempt, guarantee }, { job, token }) {
       const { manifest } = await runs.snapshot(outputPrefix, runId);
       const children = await job.getChildrenValues<unknown>();
-      const versions = Object.values(children).find(isScoreResult);
+      // A guarantee run scored every shard before routing: the job carries the versions and the threshold.
+      const versions = guarantee?.versions ?? Object.values(children).find(isScoreResult);
+      const routing: GuaranteeRouting | undefined = guarantee && { threshold: guarantee.threshold, sampledLines: new Set(guarantee.sampled.map((a) => a.line)) };
       if (!versions) {
         const failures = Object.values(await job.getIgnoredChildrenFailures());
         throw new UnrecoverableError(`shard ${shard} was not scored: ${failures[0] ?? 'score result missing'}`);
@@ -31,8 +34,9 @@ export function routeShardHandler(runtime: Runtime) {
       if ((job.data as { step?: string }).step !== 'collect') {
         const hard: Array<{ row: Extract<ScoredRow, { p1: number[] }>; fallbackIndex: number }> = [];
         for (const row of scored) {
-          const decision = decide(manifest, row);
-          if (decision?.source === 'large' && !('reject' in row)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
+          const decision = decide(manifest, row, routing);
+          // A row the sampling phase bought keeps that answer: it is not asked again.
+          if (decision?.source === 'large' && !('reject' in row) && !routing?.sampledLines.has(row.line)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
         }
         if (hard.length) {
           // Only hard rows need their inputs, so the shard itself is read only when there are some.
@@ -46,9 +50,10 @@ export function routeShardHandler(runtime: Runtime) {
             name: 'llm-call',
             data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
             // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
+            opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
           }));
           await runtime.queues.addBulk(calls);
+          await progress.shardRouted(runId, shard, scored.length, hard.length);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
           return finish(await job.getChildrenValues<unknown>(), await job.getIgnoredChildrenFailures());
@@ -57,15 +62,18 @@ export function routeShardHandler(runtime: Runtime) {
       return finish(children, await job.getIgnoredChildrenFailures());
 
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
-        const answers = new Map<number, LlmCallResult>();
+        const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
         for (const value of Object.values(values)) {
           const parsed = LlmCallResultSchema.safeParse(value);
           if (parsed.success) answers.set(parsed.data.line, parsed.data);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line));
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
+        // A shard with no hard rows is routed and done at once (sampled rows were answered before routing).
+        if (answers.size === (guarantee?.sampled.length ?? 0) && failureByLine.size === 0) await progress.shardRouted(runId, shard, scored.length, 0);
+        await progress.shardDone(runId, shard);
         return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }
     },

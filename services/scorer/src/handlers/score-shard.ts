@@ -1,8 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Manifest } from '@datashunt/contracts';
-import { RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
+import { RunProgress, RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
+
+/** A large-only run without a registered small model is scored by no model: results name this version. */
+export const NO_SMALL_MODEL = 'none';
 
 /** What the route job reads back from its score child. */
 export interface ScoreShardResult {
@@ -19,6 +22,7 @@ export interface ScoreShardResult {
  */
 export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
+  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
   return defineHandler({
     name: 'score-shard',
     async handle({ runId, outputPrefix, shard }): Promise<ScoreShardResult> {
@@ -27,11 +31,18 @@ export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
       const leases: ScorerLease[] = [];
       try {
         const specificLease = await scorers.acquire(manifest.smallModel.name, 'specific', manifest.smallModel.version);
-        if (!specificLease) throw new UnrecoverableError(`no specific model "${manifest.smallModel.name}" is registered`);
+        if (!specificLease) {
+          if (manifest.strategy !== 'large-only') throw new UnrecoverableError(`no specific model "${manifest.smallModel.name}" is registered`);
+          const result = await passUnscored(runs, { runId, outputPrefix, shard, manifest });
+          await progress.shardScored(runId, shard, result.scored);
+          return result;
+        }
         leases.push(specificLease);
         const learnableLease = manifest.smallModel.useLearnable ? await scorers.acquire(manifest.smallModel.name, 'learnable') : undefined;
         if (learnableLease) leases.push(learnableLease);
-        return await scoreShard(runs, { runId, outputPrefix, shard, manifest }, specificLease.scorer, learnableLease?.scorer);
+        const result = await scoreShard(runs, { runId, outputPrefix, shard, manifest }, specificLease.scorer, learnableLease?.scorer);
+        await progress.shardScored(runId, shard, result.scored + result.rejected);
+        return result;
       } finally {
         await Promise.all(leases.map((l) => l.release()));
       }
@@ -59,7 +70,15 @@ async function scoreShard(
   const inputs = accepted.map((r) => r.input);
   const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
   accepted.forEach((row, i) =>
-    scored.push({ line: row.line, id: row.id, ...(row.label !== undefined ? { gold: row.label } : {}), p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null }),
+    scored.push({
+      line: row.line,
+      id: row.id,
+      ...(row.label !== undefined ? { gold: row.label } : {}),
+      p1: Array.from(p1[i]!),
+      p2: p2 ? Array.from(p2[i]!) : null,
+      // Carried here so the router can put them into results without reading the shard again.
+      ...(row.columns ? { columns: row.columns } : {}),
+    }),
   );
   scored.sort((a, b) => a.line - b.line);
   await runs.writeScored(outputPrefix, runId, shard, scored);
@@ -70,6 +89,22 @@ async function scoreShard(
     scored: accepted.length,
     rejected: rows.length - accepted.length,
   };
+}
+
+/**
+ * A large-only run with no small model (ingest allowed it): every row goes to the large model, so each
+ * carries the uniform distribution, which says the small side knows nothing (C_s1 = 1/k; the
+ * fallback label, should a call fail, is then the first label, flagged as a fallback).
+ */
+async function passUnscored(runs: RunStore, { runId, outputPrefix, shard, manifest }: { runId: string; outputPrefix: string; shard: number; manifest: Manifest }): Promise<ScoreShardResult> {
+  const uniform = manifest.task.labels.map(() => 1 / manifest.task.labels.length);
+  const scored: ScoredRow[] = [];
+  for await (const row of runs.readShard(outputPrefix, runId, shard)) {
+    scored.push({ line: row.line, id: row.id, ...(row.label !== undefined ? { gold: row.label } : {}), p1: uniform, p2: null, ...(row.columns ? { columns: row.columns } : {}) });
+  }
+  scored.sort((a, b) => a.line - b.line);
+  await runs.writeScored(outputPrefix, runId, shard, scored);
+  return { specificVersion: NO_SMALL_MODEL, learnableVersion: null, provider: 'none', scored: scored.length, rejected: 0 };
 }
 
 function assertLabels(model: Scorer, manifest: Manifest): void {

@@ -111,16 +111,16 @@ describe('runs fail loud, and S3 decides what already ran', () => {
     expect(results.map((r) => ResultRecordSchema.parse(r).id)).toEqual(slice.map((r) => r.id));
   });
 
-  it('pays no answer twice when Redis loses a half-done run: the answers are found in its S3 answer log', async () => {
+  it('pays no answer twice when Redis loses a half-done run, and still counts every answer it paid for', async () => {
     const slice = rows.slice(500, 650);
     const first = await finishedReport(await drop('wiped', toJsonl(slice), { delta: 0.9999 }));
     expect(first.largeModelCalls.paid).toBeGreaterThan(50);
     const completionsBefore = ((await stats()) as unknown as { completions: number }).completions;
-    // The run as Redis loses it mid-way: no report yet, and no cache, markers or jobs in Redis.
+    // The run as Redis loses it mid-way: no report yet, and no cache, spend, markers or jobs in Redis.
     const { s3, bucket } = stack.runtime;
     await deleteObject(s3, { bucket, key: runKeys('runs/', first.runId).report });
     const { redis } = stack.runtime;
-    for (const pattern of ['llm-cache:*', 'manifest-seen:*']) {
+    for (const pattern of ['llm-cache:*', `llm-budget:${first.runId}`, 'manifest-seen:*']) {
       const keys = await redis.keys(`${stack.config.QUEUE_PREFIX}:${pattern}`);
       if (keys.length) await redis.del(...keys);
     }
@@ -137,8 +137,12 @@ describe('runs fail loud, and S3 decides what already ran', () => {
     await finalizeEvents.close();
     const rerun = ReportSchema.parse(await getJson(s3, { bucket, key: runKeys('runs/', first.runId).report }));
     expect(rerun.finishedAt).not.toBe(first.finishedAt);
-    expect(rerun.largeModelCalls).toEqual({ paid: 0, cached: first.largeModelCalls.paid + first.largeModelCalls.cached });
+    // Nothing is asked again, and the answers it paid for before are still the run's: found in its
+    // answer log, they are counted again (report and budget meter) instead of passing for cached.
     expect(((await stats()) as unknown as { completions: number }).completions).toBe(completionsBefore);
+    expect(rerun.largeModelCalls).toEqual(first.largeModelCalls);
+    expect(rerun.costUsd).toBeCloseTo(first.costUsd, 9);
+    expect(rerun.requests).toMatchObject({ paid: first.requests!.paid, sent: first.requests!.sent });
     expect(rerun.accuracy).toEqual(first.accuracy);
   });
 });

@@ -53,6 +53,9 @@ describe('an S3 outage mid-run', () => {
     expect(asked).toBeGreaterThan(200);
     expect(stats.completions).toBe(report.requests!.paid);
     expect(report.largeModelCalls.paid + report.largeModelCalls.cached).toBe(asked);
+    // A row whose job paid and then met the outage (writing the answer log) is retried from the
+    // cache, and still carries what it paid: the rows' account is the meter's.
+    expect(report.largeModelCalls.paid).toBe(report.requests!.paid);
     expect(stats.completions).toBeLessThanOrEqual(asked + (report.fallbackReasons.unresolved ?? 0) * 2);
   }, 700_000);
 });

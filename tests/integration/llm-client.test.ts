@@ -1,4 +1,6 @@
 import { createServer } from 'node:http';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +21,7 @@ import {
   type ClassifyRequest,
 } from '@datashunt/llm';
 import { buildStandIn, startReferenceLlm, type RunningReferenceLlm } from '@datashunt/reference-llm';
+import { createRedis } from '@datashunt/runtime';
 import { syntheticTextRows, writeJsonl } from '../../services/reference-llm/src/testing/synthetic-data';
 
 const API_KEY = 'sk-test-do-not-leak-0123456789';
@@ -161,6 +164,36 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(observed.every((o) => o.latencySeconds! >= 0 && o.costUsd === undefined)).toBe(true);
   });
 
+  it('counts a request still in flight when the row is asked again as possibly paid, and takes that back when it settles', async () => {
+    await planFaults([{ kind: 'slow', delayMs: 2_000 }]);
+    const req = request('quarterly invoice attached', { callKey: 'llm-call.run.0.7' });
+    const before = await stats();
+    // The first attempt's worker looks dead (its request hangs); the job's retry asks again meanwhile.
+    const first = newClient().classify(req);
+    while ((await stats()).requests === before.requests) await sleep(20);
+    const client = newClient();
+    await client.classify(req);
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 2, paidCalls: 1, possiblyPaidCalls: 1 });
+    // It was alive after all: both requests were paid, and the meter says so.
+    await first;
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 2, paidCalls: 2, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+    expect(await redis.hget(`${prefix}llm-budget:${req.runId}`, 'reserved')).toBe('0');
+    expect((await stats()).completions - before.completions).toBe(2);
+  });
+
+  it('puts the cost on a row whose own earlier attempt paid for its answer, and on no other row', async () => {
+    const req = request('board minutes attached for your review', { callKey: 'llm-call.run.0.11' });
+    const client = newClient();
+    const paid = await client.classify(req);
+    if (paid.kind !== 'answer') throw new Error('expected an answer');
+    // Its job failed after paying (say the answer log's write met an S3 outage): the retry reuses the
+    // answer, and the row still carries what it cost, as the meter counted it.
+    expect(await newClient().classify(req)).toMatchObject({ kind: 'answer', cached: false, costUsd: paid.costUsd });
+    // Another row with the same text is answered from the cache at no cost.
+    expect(await newClient().classify({ ...req, callKey: 'llm-call.run.0.12' })).toMatchObject({ kind: 'answer', cached: true, costUsd: 0 });
+    expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 1, paidCalls: 1 });
+  });
+
   it('counts a request to an endpoint that refuses connections as never sent', async () => {
     const listener = createServer();
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -200,7 +233,91 @@ describe('BudgetMeter', () => {
     expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);
     expect(await meter.reserve('budget-run', 0.06, 1)).toBe(true);
   });
+  it('counts a reservation left by a worker that died mid-request as possibly paid when the request is made again', async () => {
+    const meter = new BudgetMeter(redis, prefix);
+    const request = 'llm-call.run.0.3:hash';
+    expect(await meter.reserve('orphan-run', 0.01, 1, { key: request, token: 'killed' })).toBe(true);
+    // No settle: the worker was killed. The job's retry makes the same request.
+    const retry = { key: request, token: 'retry' };
+    expect(await meter.reserve('orphan-run', 0.01, 1, retry)).toBe(true);
+    expect(await meter.usage('orphan-run')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
+    await meter.settle('orphan-run', 0.01, 0.004, 'paid', retry);
+    expect(await meter.usage('orphan-run')).toEqual({ sent: 2, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
+    expect(await redis.hget(`${prefix}llm-budget:orphan-run`, 'reserved')).toBe('0');
+    // Settled requests leave no marker: answering from the cache later counts nothing more.
+    await meter.adoptOrphan('orphan-run', request);
+    expect((await meter.usage('orphan-run')).possiblyPaidCalls).toBe(1);
+  });
+
+  it('counts a request answered from the cache after its worker died mid-request as possibly paid', async () => {
+    const meter = new BudgetMeter(redis, prefix);
+    expect(await meter.reserve('orphan-cached', 0.02, 1, { key: 'job:hash', token: 'killed' })).toBe(true);
+    await meter.adoptOrphan('orphan-cached', 'job:hash');
+    expect(await meter.usage('orphan-cached')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.02 });
+    expect(await redis.hget(`${prefix}llm-budget:orphan-cached`, 'reserved')).toBe('0');
+  });
+  it('counts a reservation and a settle once when their replies are lost and the client sends them again', async () => {
+    const proxy = await replyDroppingProxy(6379);
+    // The services' own connection settings: ioredis resends a command whose reply a dropped connection lost.
+    const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, 'worker');
+    try {
+      const meter = new BudgetMeter(proxied, prefix);
+      const attempt = { key: 'llm-call.run.0.9:hash', token: 'once' };
+      proxy.dropNextReply();
+      expect(await meter.reserve('resent-run', 0.01, 1, attempt)).toBe(true);
+      proxy.dropNextReply();
+      await meter.settle('resent-run', 0.01, 0.004, 'paid', attempt);
+      expect(proxy.dropped()).toBe(2);
+      expect(await meter.usage('resent-run')).toEqual({ sent: 1, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+      expect(await redis.hget(`${prefix}llm-budget:resent-run`, 'reserved')).toBe('0');
+    } finally {
+      proxied.disconnect();
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A TCP proxy to Redis that, when told to, drops the connection in place of passing on the next
+ * integer reply: Redis ran the command and the client never hears of it.
+ */
+async function replyDroppingProxy(redisPort: number) {
+  let toDrop = 0;
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((client) => {
+    const upstream = connect(redisPort, '127.0.0.1');
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', closeBoth).on('close', closeBoth);
+    }
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      // Scripts answer with integers (':'); the client's ready check (INFO) gets a bulk string.
+      if (toDrop > 0 && chunk[0] === 0x3a) {
+        toDrop -= 1;
+        dropped += 1;
+        closeBoth();
+        return;
+      }
+      client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    dropNextReply: () => void (toDrop += 1),
+    dropped: () => dropped,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
 
 describe('EndpointRateLimiter', () => {
   const waitOf = (booking: Booking) => {

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
 import type { Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
 import { requestParams, type EndpointCatalog, type LargeModelSpec, type LlmCallObservation, type LlmCallOutcome, type Tokens } from '@datashunt/contracts';
-import { BudgetMeter, type CallBilling } from './budget-meter.js';
+import { BudgetMeter, type CallAttempt, type CallBilling } from './budget-meter.js';
 import { costUsd, estimateCallUsd } from './cost.js';
 import { LlmError, PermanentLlmError, PossiblyBilledLlmError, toLlmError, TransientLlmError } from './errors.js';
 import { ResponseCache, type CachedCompletion } from './response-cache.js';
@@ -40,6 +41,13 @@ export interface ClassifyRequest {
    * written as soon as an answer is paid: after Redis loses the cache, a rerun finds them here.
    */
   answerLog?: AnswerLog;
+  /**
+   * Names this row's request across retries of its job (the job id). While a request is sent and
+   * unsettled a marker says so, and a retry that finds one (its worker died mid-request, after the
+   * provider may have billed it) counts that request as possibly paid. An answer is stored with the
+   * key that paid for it, so a retry that reuses it still puts its cost on the row.
+   */
+  callKey?: string;
 }
 
 /** Paid completions by request hash, kept beside the run rather than in Redis. */
@@ -105,28 +113,31 @@ export class LargeModelClient {
     const baseURL = endpoint.baseURL;
     const params = requestParams(endpoint.request, spec, TOP_LOGPROBS);
     const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
-    const hit = (await this.cache.get(hash)) ?? (await request.answerLog?.get(hash));
-    if (hit) {
+    const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
+    const hit = await this.cache.get(hash);
+    const found = hit ?? (await request.answerLog?.get(hash));
+    if (found) {
+      if (attempt) await this.budget.adoptOrphan(request.runId, attempt.key);
       this.options.observe?.({ model: spec.model, outcome: 'cached' });
-      return { ...hit, cached: true, costUsd: 0 };
+      return this.reuse(request, hash, found, hit !== null);
     }
 
     const { openai, apiKey } = this.client(spec.endpoint);
     await request.beforeCall?.(estimatePromptTokens(messages) + spec.maxOutputTokens);
     const reservedUsd = estimateCallUsd(messages, spec);
-    if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd))) return null;
+    if (!(await this.budget.reserve(request.runId, reservedUsd, request.budgetUsd, attempt))) return null;
     let completion: CachedCompletion;
     let requestId: string | undefined;
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const started = performance.now();
     try {
       const { data, request_id } = await openai.chat.completions.create({ model: spec.model, messages, ...params }).withResponse();
-      completion = readCompletion(data, messages);
+      completion = { ...readCompletion(data, messages), ...(request.callKey ? { paidBy: request.callKey } : {}) };
       requestId = request_id ?? undefined;
     } catch (error) {
       const mapped = toLlmError(error, apiKey, performance.now() - started >= timeoutMs);
       this.options.observe?.({ model: spec.model, outcome: outcomeOf(error, mapped), latencySeconds: (performance.now() - started) / 1000 });
-      await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped));
+      await this.budget.settle(request.runId, reservedUsd, 0, billingOf(mapped), attempt);
       throw mapped;
     }
     // Cached and metered before anything else can fail: a paid answer is never asked for twice, and
@@ -134,9 +145,23 @@ export class LargeModelClient {
     await this.cache.set(hash, completion);
     const paidUsd = costUsd(completion.tokens, spec.pricing);
     this.options.observe?.({ model: spec.model, outcome: 'ok', latencySeconds: (performance.now() - started) / 1000, tokens: completion.tokens, costUsd: paidUsd });
-    await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid');
+    await this.budget.settle(request.runId, reservedUsd, paidUsd, 'paid', attempt);
     await request.answerLog?.put(hash, completion);
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
+  }
+
+  /**
+   * An answer already paid for, reused without a call. One found in the run's own answer log but not
+   * in the cache was forgotten by Redis along with the meter's count of it (a restart without
+   * persistence): whoever puts it back in the cache counts it again. One paid for by an earlier
+   * attempt of this very request (its job failed or died after paying) is no saving: the row carries
+   * the cost it paid, so the rows add up to what the meter counted. Any other is cached, at no cost.
+   */
+  private async reuse(request: ClassifyRequest, hash: string, found: CachedCompletion, fromCache: boolean): Promise<Completion> {
+    const paidUsd = costUsd(found.tokens, request.manifestLargeModel.pricing);
+    if (!fromCache && (await this.cache.restore(hash, found))) await this.budget.recountPaid(request.runId, paidUsd);
+    const own = request.callKey !== undefined && found.paidBy === request.callKey;
+    return own ? { ...found, cached: false, costUsd: paidUsd } : { ...found, cached: true, costUsd: 0 };
   }
 
   private endpoint(name: string) {

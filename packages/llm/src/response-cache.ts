@@ -7,6 +7,8 @@ export interface CachedCompletion {
   content: string;
   confidence: number | null;
   tokens: Tokens;
+  /** The request that paid for it (ClassifyRequest.callKey), when it was named. */
+  paidBy?: string;
 }
 
 /** Everything that determines a completion; equal requests hash to the same entry. */
@@ -38,6 +40,11 @@ export class ResponseCache {
 
   async set(hash: string, completion: CachedCompletion): Promise<void> {
     await this.redis.set(this.key(hash), JSON.stringify(completion), 'EX', this.ttlSeconds);
+  }
+
+  /** Puts back an entry Redis lost; true for the one caller that did (others found it back already). */
+  async restore(hash: string, completion: CachedCompletion): Promise<boolean> {
+    return (await this.redis.set(this.key(hash), JSON.stringify(completion), 'EX', this.ttlSeconds, 'NX')) === 'OK';
   }
 
   private key(hash: string): string {

@@ -93,6 +93,7 @@ export function llmCallHandler(runtime: Runtime) {
         runId: payload.runId,
         budgetUsd: manifest.budgetUsd,
         answerLog: runs.answerLog(payload.outputPrefix, payload.runId),
+        callKey: context.job.id!,
         // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
         beforeCall: async (estimatedTokens) => {
           await waitForSlot(context, heldRunSlot, spec, estimatedTokens);

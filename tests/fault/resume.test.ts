@@ -1,10 +1,19 @@
-import { Job, QueueEvents } from 'bullmq';
-import { attemptParts, jobId, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
+import { Job, QueueEvents, type Queue } from 'bullmq';
+import { attemptParts, jobId, manifestIngestJobId, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { resumeRun } from '@datashunt/cli';
-import { getJson, readAllJsonl } from '@datashunt/storage';
+import { getJson, headObject, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const ROWS = 600;
+
+/** Polls a job's state until it is `state` (BullMQ emits no event when a parent starts waiting on children it already has). */
+async function waitForState(queue: Queue, id: string, state: string): Promise<void> {
+  for (;;) {
+    const job = await Job.fromId(queue, id);
+    if (job && (await job.getState()) === state) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /**
  * S3 stays down longer than the outage window (2 s here), so shards fail for good. The run must end
@@ -27,14 +36,10 @@ describe('resuming a run that failed in an outage', () => {
 
   it('fails with unfinished rows, then finishes them on resume without paying twice', async () => {
     const connection = { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX };
-    const ingest = new QueueEvents('ingest', connection);
     const route = new QueueEvents('route', connection);
     const finalize = new QueueEvents('finalize', connection);
-    events = [ingest, route, finalize];
+    events = [route, finalize];
     await Promise.all(events.map((e) => e.waitUntilReady()));
-    // The outage starts once every shard exists (ingest waits on its children) and one is routed.
-    const planned = new Promise<void>((resolve) => ingest.once('waiting-children', () => resolve()));
-    const firstRouted = new Promise<void>((resolve) => route.once('completed', () => resolve()));
     // A route job that failed for good (its retries spent in the outage).
     const routeFailed = new Promise<void>((resolve) => {
       route.on('failed', async ({ jobId: id }) => {
@@ -42,16 +47,23 @@ describe('resuming a run that failed in an outage', () => {
         if (job && (await job.getState()) === 'failed') resolve();
       });
     });
-    await stack.dropManifest('manifests/resume.json', spamManifest('datasets/resume.jsonl', { name: 'resume', delta: 0.9999, shardSize: 100 }));
-    await Promise.all([planned, firstRouted]);
+    // The large model is held back until every shard exists, so shards with hard rows are still open
+    // when S3 goes: the outage always hits routing, however fast the machine is.
+    const llm = stack.runtime.queues.queue('llm');
+    await llm.pause();
+    const key = 'manifests/resume.json';
+    await stack.dropManifest(key, spamManifest('datasets/resume.jsonl', { name: 'resume', delta: 0.9999, shardSize: 100 }));
+    const { s3, bucket } = stack.runtime;
+    const ingestJobId = manifestIngestJobId({ bucket, key, etag: (await headObject(s3, { bucket, key }))!.etag });
+    await waitForState(stack.runtime.queues.queue('ingest'), ingestJobId, 'waiting-children');
     await stack.stopS3();
+    await llm.resume();
     await routeFailed;
     await stack.startS3();
 
-    const outcome = await stack.watcher.wait('manifests/resume.json', 300_000);
+    const outcome = await stack.watcher.wait(key, 300_000);
     expect(outcome.status).toBe('finished');
     if (outcome.status !== 'finished') return;
-    const { s3, bucket } = stack.runtime;
     const keys = runKeys('runs/', outcome.runId);
     const failed: Report = ReportSchema.parse(await getJson(s3, { bucket, key: keys.report }));
     expect(failed.status).toBe('failed');

@@ -4,11 +4,12 @@
 // rows' gold labels, and the DS+ run's accuracy (joined to gold by id) and query share.
 // `pnpm build && node_modules/.bin/tsx scripts/bootstrap-bench.ts [--only spam,mnist-lt] [--samples 200,800] [--rest 2000]`
 import { randomBytes } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
-import { bootstrap, drawSeeded, PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
+import { startBenchStack } from './bench-stack.js';
+import { PRICE_TABLE, RATE_LIMIT_RPM, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
+import { bootstrap, drawSeeded } from '../packages/cli/dist/index.js';
 import { ResultRecordSchema, runKeys, type ManifestInput } from '@datashunt/contracts';
 import { evaluateProbabilities, ModelRegistry, Scorer, trainAndRegister, type LabelledRow } from '@datashunt/small-models';
 import { readAllJsonl } from '@datashunt/storage';
@@ -27,17 +28,7 @@ const samples = values.samples!.split(',').map(Number);
 const restRows = Number(values.rest);
 const seed = Number(values.seed);
 const plan: BenchPlan = { only: values.only!.split(',') as BenchPlan['only'], sweep: false, ablation: false, outDir, log: (l) => console.error(l) };
-const stackDir = join(outDir, 'stack');
-await rm(join(stackDir, 's3'), { recursive: true, force: true });
-const modelsDir = join(stackDir, 'reference-llm');
-const prepared = await prepareBench(plan, modelsDir);
-const stack: LocalStack = await startLocalStack({
-  dataDir: stackDir,
-  services: PIPELINE_SERVICES,
-  referenceModelsDir: modelsDir,
-  logLevel: 'warn',
-  env: { QUEUE_PREFIX: `bootbench${randomBytes(3).toString('hex')}`, INGEST_HTTP_PORT: '0', SWEEP_EVERY_MS: '500' },
-});
+const { stack, prepared } = await startBenchStack(plan, { queuePrefix: 'bootbench' });
 const { s3, bucket } = stack.runtime;
 const registry = new ModelRegistry(s3, bucket);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;

@@ -5,11 +5,11 @@
 // stand-in from a handful of rows per class (use its own --out-dir: the stand-in is served under the task's name).
 // `--test-rows` / `--validation-rows` cut the splits to keep a run small.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXPERIMENT_NAMES, EXPERIMENTS, PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
-import { calibrate, choiceFor, formatCalibration, PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
+import { startBenchStack } from './bench-stack.js';
+import { EXPERIMENT_NAMES, EXPERIMENTS, PRICE_TABLE, RATE_LIMIT_RPM, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
+import { calibrate, choiceFor, formatCalibration } from '../packages/cli/dist/index.js';
 import { ReportSchema, type ManifestInput } from '@datashunt/contracts';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson, toJsonl } from '@datashunt/storage';
@@ -37,17 +37,7 @@ const plan: BenchPlan = {
   ...(values['validation-rows'] ? { validationRows: count(values['validation-rows']) } : {}),
   ...(perClass ? { overrides: Object.fromEntries(only.map((name) => [name, { standIn: { ...EXPERIMENTS[name].standIn, perClass } }])) } : {}),
 };
-const stackDir = join(outDir, 'stack');
-await rm(join(stackDir, 's3'), { recursive: true, force: true });
-const modelsDir = join(stackDir, 'reference-llm');
-const prepared = await prepareBench(plan, modelsDir);
-const stack: LocalStack = await startLocalStack({
-  dataDir: stackDir,
-  services: PIPELINE_SERVICES,
-  referenceModelsDir: modelsDir,
-  logLevel: 'warn',
-  env: { QUEUE_PREFIX: `calbench${randomBytes(3).toString('hex')}`, INGEST_HTTP_PORT: '0', SWEEP_EVERY_MS: '500' },
-});
+const { stack, prepared } = await startBenchStack(plan, { queuePrefix: 'calbench' });
 const { s3, bucket } = stack.runtime;
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
 const lines: string[] = ['| data set | small only | large only | DS+ max-accuracy | delta (validation) | DS+ query share | DS+ - best of both |', '|---|---|---|---|---|---|---|'];

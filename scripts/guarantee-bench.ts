@@ -6,11 +6,10 @@
 // over those real rows, offline (the sampling is all that varies between seeds).
 // `pnpm build && node_modules/.bin/tsx scripts/guarantee-bench.ts [--only spam,mnist-lt,fine-foods] [--seeds 100]`
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXPERIMENT_NAMES, PRICE_TABLE, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
-import { PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
+import { startBenchStack } from './bench-stack.js';
+import { EXPERIMENT_NAMES, PRICE_TABLE, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
 import {
   agreementCeiling,
   bargainThreshold,
@@ -32,17 +31,7 @@ const { values } = parseArgs({ options: { only: { type: 'string', default: EXPER
 const seeds = Number(values.seeds);
 const outDir = resolve(values['out-dir']!);
 const plan: BenchPlan = { only: values.only!.split(',') as BenchPlan['only'], sweep: false, ablation: false, outDir, log: (l) => console.error(l) };
-const stackDir = join(outDir, 'stack');
-await rm(join(stackDir, 's3'), { recursive: true, force: true });
-const modelsDir = join(stackDir, 'reference-llm');
-const prepared = await prepareBench(plan, modelsDir);
-const stack: LocalStack = await startLocalStack({
-  dataDir: stackDir,
-  services: PIPELINE_SERVICES,
-  referenceModelsDir: modelsDir,
-  logLevel: 'warn',
-  env: { QUEUE_PREFIX: `gbench${randomBytes(3).toString('hex')}`, INGEST_HTTP_PORT: '0', SWEEP_EVERY_MS: '500', OPENAI_MAX_RPM: '60000' },
-});
+const { stack, prepared } = await startBenchStack(plan, { queuePrefix: 'gbench', env: { OPENAI_MAX_RPM: '60000' } });
 const { s3, bucket } = stack.runtime;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const pipelineLines = ['| data set | T | threshold | rows sampled | query share | agreement with large-only | new calls |', '|---|---|---|---|---|---|---|'];

@@ -6,11 +6,11 @@
 // compares gold accuracy instead of agreement with the large model). Test runs are marked evaluation.
 // `pnpm build && node_modules/.bin/tsx scripts/redistill-rounds.ts --only mnist-lt [--rounds 3] [--round-rows 400] [--test-rows 1000] [--delta 0.9] [--labelled]`
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRICE_TABLE, RATE_LIMIT_RPM, prepareBench, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
-import { PIPELINE_SERVICES, startLocalStack, type LocalStack } from '../packages/cli/dist/index.js';
+import { startBenchStack } from './bench-stack.js';
+import { PRICE_TABLE, RATE_LIMIT_RPM, type BenchPlan, type BenchRow } from '../packages/bench/dist/index.js';
+import { PIPELINE_SERVICES } from '../packages/cli/dist/index.js';
 import { ReportSchema, type ManifestInput, type Report } from '@datashunt/contracts';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putBytes, putJson, toJsonl } from '@datashunt/storage';
@@ -33,17 +33,7 @@ const delta = Number(values.delta);
 const labelled = values.labelled!;
 const outDir = resolve(values['out-dir']!);
 const plan: BenchPlan = { only: values.only!.split(',') as BenchPlan['only'], sweep: false, ablation: false, outDir, testRows: Number.parseInt(values['test-rows']!, 10), log: (l) => console.error(l) };
-const stackDir = join(outDir, 'stack');
-await rm(join(stackDir, 's3'), { recursive: true, force: true });
-const modelsDir = join(stackDir, 'reference-llm');
-const prepared = await prepareBench(plan, modelsDir);
-const stack: LocalStack = await startLocalStack({
-  dataDir: stackDir,
-  services: [...PIPELINE_SERVICES, 'trainer'],
-  referenceModelsDir: modelsDir,
-  logLevel: 'warn',
-  env: { QUEUE_PREFIX: `rounds${randomBytes(3).toString('hex')}`, INGEST_HTTP_PORT: '0', SWEEP_EVERY_MS: '500' },
-});
+const { stack, prepared } = await startBenchStack(plan, { queuePrefix: 'rounds', services: [...PIPELINE_SERVICES, 'trainer'] });
 const { s3, bucket } = stack.runtime;
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
 const lines: string[] = [

@@ -38,6 +38,7 @@ export function routeShardHandler(runtime: Runtime) {
           // A row the sampling phase bought keeps that answer: it is not asked again.
           if (decision?.source === 'large' && !('reject' in row) && !routing?.sampledLines.has(row.line)) hard.push({ row, fallbackIndex: decision.fallbackIndex });
         }
+        await progress.shardRouted(runId, shard, scored.length, hard.length);
         if (hard.length) {
           // Only hard rows need their inputs, so the shard itself is read only when there are some.
           const inputs = new Map<number, string | number[]>();
@@ -53,7 +54,6 @@ export function routeShardHandler(runtime: Runtime) {
             opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
           }));
           await runtime.queues.addBulk(calls);
-          await progress.shardRouted(runId, shard, scored.length, hard.length);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
           return finish(await job.getChildrenValues<unknown>(), await job.getIgnoredChildrenFailures());
@@ -71,8 +71,6 @@ export function routeShardHandler(runtime: Runtime) {
         const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
-        // A shard with no hard rows is routed and done at once (sampled rows were answered before routing).
-        if (answers.size === (guarantee?.sampled.length ?? 0) && failureByLine.size === 0) await progress.shardRouted(runId, shard, scored.length, 0);
         await progress.shardDone(runId, shard);
         return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
       }

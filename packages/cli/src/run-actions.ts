@@ -1,5 +1,5 @@
 import { jobId, manifestIdentity } from '@datashunt/contracts';
-import { RunCancellation, RunCatalog, RunProgress, type RunEntry } from '@datashunt/runs';
+import { findRunWithProgress, RunCancellation, RunCatalog, RunProgress, type RunEntry } from '@datashunt/runs';
 import type { Runtime } from '@datashunt/runtime';
 
 /** Thrown for what a person asked that cannot be done; the CLI prints the message and exits 1. */
@@ -7,8 +7,11 @@ export class RunActionError extends Error {}
 
 /** A run by id: where its live progress says it is, else searched for under the operator's output prefixes. */
 export async function findRun(runtime: Runtime, runId: string): Promise<RunEntry> {
-  const progress = await new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`).read(runId);
-  const entry = await new RunCatalog(runtime.s3, runtime.bucket, runtime.config.OUTPUT_PREFIXES).find(runId, progress?.outputPrefix);
+  const { entry } = await findRunWithProgress(
+    new RunCatalog(runtime.s3, runtime.bucket, runtime.config.OUTPUT_PREFIXES),
+    new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`),
+    runId,
+  );
   if (!entry) throw new RunActionError(`no run "${runId}" under ${runtime.config.OUTPUT_PREFIXES.join(', ')} in s3://${runtime.bucket}`);
   return entry;
 }

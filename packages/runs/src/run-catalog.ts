@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ManifestErrorSchema, ReportSchema, runKeys, type ManifestError, type Report } from '@datashunt/contracts';
 import { getJsonIfExists, listPrefixes } from '@datashunt/storage';
 import type { RunSnapshot } from './records.js';
+import type { RunProgress, RunProgressState } from './run-progress.js';
 
 /** What S3 holds of one run folder: its snapshot and report, or the error of a refused manifest. */
 export interface RunEntry {
@@ -66,4 +67,10 @@ export class RunCatalog {
       else if (depth + 1 < MAX_DEPTH) yield* this.walk(folder, depth + 1);
     }
   }
+}
+
+/** A run's live counters and its S3 entry, looked for first where the counters say the run lives. */
+export async function findRunWithProgress(catalog: RunCatalog, progress: RunProgress, runId: string): Promise<{ state: RunProgressState | null; entry: RunEntry | undefined }> {
+  const state = await progress.read(runId);
+  return { state, entry: await catalog.find(runId, state?.outputPrefix) };
 }

@@ -1,6 +1,6 @@
 import { checkObjectKey, runKeys, type CalibrationRecord } from '@datashunt/contracts';
 import { BudgetMeter } from '@datashunt/llm';
-import { ModelCalibrations, RunCatalog, RunProgress, type RunEntry, type RunProgressState } from '@datashunt/runs';
+import { findRunWithProgress, ModelCalibrations, RunCatalog, RunProgress, type RunEntry, type RunProgressState } from '@datashunt/runs';
 import type { Runtime } from '@datashunt/runtime';
 import type { RunDownload } from './run-page.js';
 import { byNewest, runView, type RunView } from './run-view.js';
@@ -44,9 +44,8 @@ export class RunsSource {
 
   /** A run and, when its delta came from a calibration, that record; undefined for a run nobody knows. */
   async run(runId: string, now = Date.now()): Promise<{ view: RunView; calibration: CalibrationRecord | undefined } | undefined> {
-    const progress = await this.progress.read(runId);
-    const entry = await this.catalog.find(runId, progress?.outputPrefix);
-    const view = await this.view(runId, entry, now, progress);
+    const { state, entry } = await findRunWithProgress(this.catalog, this.progress, runId);
+    const view = await this.view(runId, entry, now, state);
     if (!view) return undefined;
     const source = view.deltaSource;
     const calibration = source?.kind === 'calibration' && view.smallModel ? await this.calibrations.read(view.smallModel, source.modelVersion) : undefined;
@@ -55,8 +54,7 @@ export class RunsSource {
 
   /** The S3 key of one of a finished run's outputs, checked to lie inside the run's folder under an output prefix. */
   async outputKey(runId: string, file: RunDownload): Promise<string | undefined> {
-    const progress = await this.progress.read(runId);
-    const entry = await this.catalog.find(runId, progress?.outputPrefix);
+    const { entry } = await findRunWithProgress(this.catalog, this.progress, runId);
     if (!entry?.report) return undefined;
     const keys = runKeys(entry.outputPrefix, runId);
     const key = { 'results.jsonl': keys.results, 'rejects.jsonl': keys.rejects, 'report.json': keys.report }[file];

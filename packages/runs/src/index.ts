@@ -1,4 +1,5 @@
 export * from './records.js';
+export * from './compact-scored.js';
 export * from './run-store.js';
 export * from './model-calibration.js';
 export * from './run-progress.js';

@@ -1,5 +1,5 @@
 import { ReportSchema, ResultRecordSchema, runKeys, type Report, type ResultRecord } from '@datashunt/contracts';
-import type { GuaranteeOutcome } from '@datashunt/runs';
+import type { GuaranteeOutcome, PartSummary, RunPlan } from '@datashunt/runs';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, startSpamStack, toJsonl, type TestStack } from '../support/stack';
 
@@ -39,13 +39,19 @@ describe('a run with delta target guarantee', () => {
     const { report, results, keys } = await run('guarantee', { delta: { target: 'guarantee', T, alpha: 0.1 }, shardSize: 250 });
     const { s3, bucket } = stack.runtime;
     const chosen = await getJson<GuaranteeOutcome>(s3, { bucket, key: keys.guarantee });
+    // Lines count from each shard's first: a sampled row's line in results follows the shards before it.
+    const { shards } = await getJson<RunPlan>(s3, { bucket, key: keys.state });
+    const linesBefore = [0];
+    for (let shard = 0; shard + 1 < shards; shard++) linesBefore.push(linesBefore[shard]! + (await getJson<PartSummary>(s3, { bucket, key: keys.partTally(shard) })).lines);
+    const sampledLines = chosen.sampled.map(({ shard, line }) => linesBefore[shard]! + line);
+    expect(shards).toBeGreaterThan(1);
 
     expect(report.status).toBe('succeeded');
     expect(report.results).toBe(ROWS);
     expect(new Set(results.map((r) => r.line)).size).toBe(ROWS);
     const source = report.deltaSource;
     if (source.kind !== 'guarantee') throw new Error(`expected the guarantee as the delta's source, got ${source.kind}`);
-    expect(source).toMatchObject({ target: { target: 'guarantee', T, alpha: 0.1 }, method: 'bargain', population: ROWS, rowsSampled: chosen.sampledLines.length });
+    expect(source).toMatchObject({ target: { target: 'guarantee', T, alpha: 0.1 }, method: 'bargain', population: ROWS, rowsSampled: sampledLines.length });
     expect(source.rowsSampled).toBeGreaterThan(0);
     expect(source.rowsAsked).toBe(source.rowsSampled);
     expect(source.threshold).not.toBeNull();
@@ -53,9 +59,9 @@ describe('a run with delta target guarantee', () => {
 
     // Sampled rows keep the large answers bought for them; the rest are routed at the threshold.
     const byLine = new Map(results.map((r) => [r.line, r]));
-    const sampled = new Set(chosen.sampledLines);
+    const sampled = new Set(sampledLines);
     // Paid during sampling (not a cache hit), and counted once.
-    expect(chosen.sampledLines.map((line) => [byLine.get(line)!.source, byLine.get(line)!.cached ?? false])).toEqual(chosen.sampledLines.map(() => ['large', false]));
+    expect(sampledLines.map((line) => [byLine.get(line)!.source, byLine.get(line)!.cached ?? false])).toEqual(sampledLines.map(() => ['large', false]));
     const notSampled = results.filter((r) => !sampled.has(r.line));
     expect(notSampled.filter((r) => r.source === 'small').every((r) => r.c_s1 >= source.threshold!)).toBe(true);
     expect(notSampled.filter((r) => r.source !== 'small').every((r) => r.c_s1 < source.threshold!)).toBe(true);

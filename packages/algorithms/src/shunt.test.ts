@@ -1,6 +1,9 @@
-import { guaranteeShunt, shunt } from './shunt.js';
+import { topClass } from './confidence.js';
+import { guaranteeShuntTops, shunt } from './shunt.js';
 
-describe('guaranteeShunt', () => {
+const guaranteeShunt = (threshold: number | null, specific: number[], learnable?: number[]) => guaranteeShuntTops(threshold, topClass(specific), learnable && topClass(learnable));
+
+describe('guaranteeShuntTops', () => {
   it('gives the more confident small model\'s label whatever the threshold, where Algorithm 2 prefers the specific one', () => {
     const specific = [0.85, 0.15];
     const learnable = [0.05, 0.95];

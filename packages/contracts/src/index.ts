@@ -9,3 +9,4 @@ export * from './object-scope.js';
 export * from './calibration.js';
 export * from './llm-calls.js';
 export * from './run-id.js';
+export * from './input-range.js';

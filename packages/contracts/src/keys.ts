@@ -9,19 +9,18 @@ export function runKeys(prefix: string, runId: string) {
     state: `${root}state.json`,
     /** The objects the run reads and how (RunInputs). */
     inputs: `${root}inputs.json`,
-    shard: (i: number) => `${root}shards/${pad(i)}.jsonl`,
+    /** The scorer's compact rows for the router (CompactScoredRow). */
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
     /** A paid large-model answer, by request hash: the run's durable answer log. */
     answer: (hash: string) => `${root}answers/${hash}.json`,
-    /** The inputs of a shard's hard rows, read by the llm-caller: row text stays in S3, never in job data. */
+    /** The inputs of the rows of a shard the router may send to the large model, written by the scorer and read by the llm-caller: row text stays in S3, never in job data. */
     hardRows: (i: number) => `${root}hard/${pad(i)}.jsonl`,
-    /** The rows of one sampling round of a guarantee run, read by its llm-calls like hard rows. */
-    sampleRows: (round: number) => `${root}sample/${pad(round)}.jsonl`,
     /** The guarantee run's chosen threshold and the rows it sampled (see GuaranteeOutcome). */
     guarantee: `${root}guarantee.json`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,
     partRejects: (i: number) => `${root}parts/${pad(i)}.rejects.jsonl`,
     partTally: (i: number) => `${root}parts/${pad(i)}.tally.json`,
+    /** The records a shard's scorer refused while reading its range (PendingReject), placed by finalize. */
     shardRejects: (i: number) => `${root}shard-rejects/${pad(i)}.jsonl`,
     results: `${root}results.jsonl`,
     /** results.jsonl as a table (output.formats): results.csv, results.parquet. */

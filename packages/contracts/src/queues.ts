@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InputRangeSchema } from './input-range.js';
 import { LlmCallResultSchema, RowIdSchema } from './rows.js';
 
 /** Retention applied to every job: enough to inspect recent runs in Bull Board without growing Redis. */
@@ -20,12 +21,14 @@ export interface CatalogJobOptions {
 /** Every run job names its run and where the run lives (the manifest's output prefix). */
 const RunRef = z.object({ runId: z.string(), outputPrefix: z.string() });
 
-const ScoreShard = RunRef.extend({
+const ShardRef = RunRef.extend({
   shard: z.number().int().nonnegative(),
-  rows: z.number().int().nonnegative(),
   /** The run's attempt (0 first, +1 per resume): part of its jobs' ids, so a resume never collides with kept jobs of an earlier attempt. */
   attempt: z.number().int().nonnegative().default(0),
 });
+
+/** A shard is read straight from the input: the job names its range. */
+const ScoreShard = ShardRef.extend({ range: InputRangeSchema });
 
 /**
  * A reference to one hard row: its input, probabilities and fallback label are in the shard's hard-rows
@@ -39,21 +42,21 @@ const LlmCall = RunRef.extend({
   timeouts: z.number().int().nonnegative().optional(),
   /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
   runSlotAt: z.number().int().optional(),
-  /** A guarantee run's sampling call: the row is in that round's sample object (runKeys().sampleRows), not the shard's hard rows. */
+  /** A guarantee run's sampling call, of this round (its row is among the shard's hard rows, as every row of such a run is). */
   sampleRound: z.number().int().nonnegative().optional(),
 });
 
 /**
  * A guarantee run routes after its sampling phase, without a score child: the job carries the
- * threshold, the versions that scored, and the large answers the sampling bought for the shard's rows
+ * threshold, the versions that scored (and the lines the shard held), and the large answers the sampling bought for the shard's rows
  * (labels and costs, no row text), which those rows keep.
  */
-const RouteShard = ScoreShard.extend({
+const RouteShard = ShardRef.extend({
   guarantee: z
     .object({
       threshold: z.number().nullable(),
       sampled: z.array(LlmCallResultSchema),
-      versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable() }),
+      versions: z.object({ specificVersion: z.string(), learnableVersion: z.string().nullable(), lines: z.number().int().nonnegative() }),
     })
     .optional(),
 });

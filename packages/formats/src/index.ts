@@ -7,3 +7,4 @@ export * from './parquet-records.js';
 export * from './image-pixels.js';
 export * from './result-table.js';
 export * from './result-writers.js';
+export * from './row-mapping.js';

@@ -30,14 +30,18 @@ export async function readParquetLayout(file: ByteRanges): Promise<ParquetLayout
  * only the columns asked for: a Parquet row is a record. Strings stay strings and unannotated byte
  * arrays stay bytes (image columns). Every codec hyparquet-compressors knows is read (snappy, gzip,
  * zstd, brotli, lz4). A row group that does not decode becomes one problem record per row, and the
- * next group is read; errors of the source are thrown.
+ * next group is read; errors of the source are thrown. `groups` reads only row groups [from, to), its
+ * records numbered from 1 at the first of them.
  */
-export async function* readParquetRecords(file: ByteRanges, layout: ParquetLayout, columns: string[]): AsyncGenerator<InputRecord> {
+export async function* readParquetRecords(file: ByteRanges, layout: ParquetLayout, columns: string[], groups?: { from: number; to: number }): AsyncGenerator<InputRecord> {
   const sourceErrors = new WeakSet<object>();
   const tracked = trackSourceErrors(file, sourceErrors);
-  let groupStart = 0;
-  for (const [index, group] of layout.metadata.row_groups.entries()) {
-    const groupEnd = groupStart + Number(group.num_rows);
+  const all = layout.metadata.row_groups;
+  const from = groups?.from ?? 0;
+  let groupStart = all.slice(0, from).reduce((sum, g) => sum + Number(g.num_rows), 0);
+  const firstRow = groupStart;
+  for (let index = from; index < (groups?.to ?? all.length); index++) {
+    const groupEnd = groupStart + Number(all[index]!.num_rows);
     let rows: Record<string, unknown>[] | undefined;
     let problem: string | undefined;
     try {
@@ -47,7 +51,7 @@ export async function* readParquetRecords(file: ByteRanges, layout: ParquetLayou
       problem = `row group ${index + 1} cannot be decoded (${(error as Error).message})`;
     }
     for (let i = 0; i < groupEnd - groupStart; i++) {
-      const number = groupStart + i + 1;
+      const number = groupStart - firstRow + i + 1;
       yield rows ? { number, value: rows[i] } : { number, problem: problem! };
     }
     groupStart = groupEnd;

@@ -1,16 +1,11 @@
+import type { TopClass } from '@datashunt/algorithms';
 import type { DatasetRow } from '@datashunt/contracts';
 import type { CarriedColumns } from './records.js';
 
-/** A small model's answer for one row: its top class (index in the manifest's labels) and confidence. */
-export interface TopClass {
-  index: number;
-  confidence: number;
-}
-
 /**
  * What the scorer passes the router for one row: only what routing and the result record need. The
- * inputs and probabilities of rows the router may send to the large model go to the shard's hard-rows
- * object instead, so the router never reads the input.
+ * inputs of rows the router may send to the large model go to the shard's hard-rows object instead,
+ * so the router never reads the input.
  */
 export type CompactScoredRow =
   | { line: number; id: DatasetRow['id']; reject: string }
@@ -22,8 +17,8 @@ export type CompactScoredRow =
       s1: TopClass;
       /** The learnable 2CD model (C_s2), when one scored. */
       s2?: TopClass;
-      /** Every probability of the specific model, only when the results carry them (output.probabilities). */
-      probs?: number[];
+      /** Every probability of the specific model: results may carry them (output.probabilities), and redistillation learns from them. */
+      probs: number[];
       columns?: CarriedColumns;
     };
 

@@ -6,3 +6,6 @@ export * from './run-progress.js';
 export * from './run-control.js';
 export * from './progress-view.js';
 export * from './run-catalog.js';
+export * from './input-ranges.js';
+export * from './shard-routing.js';
+export * from './line-numbers.js';

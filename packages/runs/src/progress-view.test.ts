@@ -12,6 +12,7 @@ const base: RunProgressState = {
   ingestRejects: 10,
   planned: true,
   shards: 4,
+  shardsRead: 4,
   scored: 600,
   routed: 500,
   hard: 100,
@@ -30,8 +31,12 @@ describe('progressView', () => {
     expect(view.costUsd).toBe(1.25);
   });
 
-  it('has no total, fraction or ETA while ingest is still reading', () => {
-    const view = progressView({ ...base, planned: false, routed: 0, hard: 0, answered: 0 }, 0, 5_000);
+  it('extrapolates the total from the shards read so far', () => {
+    expect(progressView({ ...base, planned: false, shardsRead: 2, rows: 500, ingestRejects: 5 }, 0, 5_000).total).toBe(1010);
+  });
+
+  it('has no total, fraction or ETA before any shard is read', () => {
+    const view = progressView({ ...base, planned: false, shardsRead: 0, rows: 0, ingestRejects: 0, routed: 0, hard: 0, answered: 0 }, 0, 5_000);
     expect(view.total).toBeNull();
     expect(view.fraction).toBeNull();
     expect(view.etaSeconds).toBeNull();

@@ -4,7 +4,7 @@ import type { RunProgressState } from './run-progress.js';
 export interface ProgressView {
   /** Rows whose outcome is known: answered by a small model, by the large model (or its fallback), or rejected at ingest. */
   finished: number;
-  /** Rows in the run; null while ingest is still reading the input. */
+  /** Rows in the run: exact once every shard is read, until then extrapolated from the shards read; null before any. */
   total: number | null;
   /** finished / total, 0..1; null while the total is unknown. */
   fraction: number | null;
@@ -18,7 +18,8 @@ export interface ProgressView {
 
 export function progressView(p: RunProgressState, spentUsd: number, now = Date.now()): ProgressView {
   const finished = p.routed - p.hard + p.answered + p.ingestRejects;
-  const total = p.planned ? p.rows + p.ingestRejects : null;
+  const read = p.rows + p.ingestRejects;
+  const total = p.planned ? read : p.shards && p.shardsRead ? Math.max(finished, Math.round((read / p.shardsRead) * p.shards)) : null;
   const fraction = total === null ? null : total === 0 ? 1 : Math.min(1, finished / total);
   const elapsedSeconds = Math.max(0, (now - p.startedAt) / 1000);
   const etaSeconds = fraction !== null && fraction > 0 && fraction < 1 ? (elapsedSeconds * (1 - fraction)) / fraction : fraction === 1 ? 0 : null;

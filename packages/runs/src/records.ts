@@ -1,34 +1,19 @@
-import type { DatasetRow, DeltaSource, GuaranteeSpec, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
-import type { ImageShape, ObjectFormat } from '@datashunt/formats';
+import type { DatasetRow, DeltaSource, GuaranteeSpec, InputRange, RejectRecord, ResultRecord, RunManifest } from '@datashunt/contracts';
+import type { TallyState } from '@datashunt/algorithms';
+import type { ImageShape, InputRecord, ObjectFormat } from '@datashunt/formats';
 
 type RowId = DatasetRow['id'];
 
 /** Input columns a run carries into its results (output.include), as JSON values. */
 export type CarriedColumns = Record<string, unknown>;
 
-/** A valid dataset row as ingest stored it in a shard, with its line (row number) in the input. */
+/** A valid dataset row of a shard, with its line (record) number counted from the shard's first. */
 export type ShardRow = DatasetRow & { line: number; columns?: CarriedColumns };
 
-/**
- * A dataset row that passed validation, as JSON text: the line as it came when it already is one
- * (JSONL with the default field names), else the row rebuilt from the mapped fields.
- */
-export interface ValidatedLine {
-  line: number;
-  text: string;
-  /** The carried columns, as JSON text. */
-  columns?: string;
-}
+/** One record of a shard as read from the input: a row, or why it is refused. */
+export type ShardRecord = { row: ShardRow } | { record: InputRecord; problem: string; id?: RowId };
 
-/**
- * The scorer's output for one shard row: class probabilities of each small model, or why it could not
- * score. It carries the row's id and gold label so the router needs the inputs only for hard rows.
- */
-export type ScoredRow =
-  | { line: number; id: RowId; gold?: string; p1: number[]; p2: number[] | null; columns?: CarriedColumns }
-  | { line: number; id: RowId; reject: string };
-
-/** What the llm-caller needs of a hard row, written by the router next to the shard. */
+/** What the llm-caller needs of a row the router may send to the large model, written by the scorer. */
 export interface HardRow {
   line: number;
   /** The row's input as the large model sees it (text, or pixel values of an image task). */
@@ -37,6 +22,12 @@ export interface HardRow {
   probs: number[];
   /** The answer to fall back on (small or learnable, whichever is more confident). */
   fallbackLabel: string;
+}
+
+/** A shard's part's tally for the report, and how many lines (records) its range held. */
+export interface PartSummary {
+  tally: TallyState;
+  lines: number;
 }
 
 /** A shard's outcome as the router writes it: each shard row ends as exactly one result or reject. */
@@ -74,6 +65,10 @@ export interface InputObject {
   etag: string;
   size: number;
   format: ObjectFormat;
+  /** Uncompressed JSONL: bytes per line over its first bytes, which sizes its byte ranges. */
+  bytesPerLine?: number;
+  /** Parquet: rows per row group, which its ranges group. */
+  rowGroups?: number[];
 }
 
 /**
@@ -88,18 +83,15 @@ export interface RunInputs {
   image?: ImageShape;
 }
 
-/** Ingest's record of the run's planned shards, written once sharding is done. */
+/** Ingest's plan of the run's shards (runs/<id>/state.json): shard i reads ranges[i] of the input. */
 export interface RunPlan {
   shards: number;
-  rows: number;
-  rejects: number;
-  /** The objects read, in order, and the rows (lines) each gave: row numbers continue from one to the next. */
-  inputs?: Array<{ object: string; firstLine: number; lines: number }>;
+  ranges: InputRange[];
 }
 
 /** What a guarantee run's sampling phase chose (runKeys().guarantee), read by finalize for the report. */
 export interface GuaranteeOutcome {
   source: Extract<DeltaSource, { kind: 'guarantee' }>;
-  /** Rows whose large answers were bought, by input line: they keep those answers whatever the threshold. */
-  sampledLines: number[];
+  /** Rows whose large answers were bought, by shard and line in it: they keep those answers whatever the threshold. */
+  sampled: Array<{ shard: number; line: number }>;
 }

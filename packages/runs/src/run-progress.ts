@@ -15,11 +15,14 @@ export interface RunProgressState {
   phase: RunPhase;
   startedAt: number;
   updatedAt: number;
-  /** Rows ingest has read so far; final once `planned` is true. */
+  /** Rows the scorers have read from the input so far, and records they refused; final once `planned` is true. */
   rows: number;
   ingestRejects: number;
+  /** Every shard's range has been read: the run's rows are all known. */
   planned: boolean;
   shards: number | null;
+  /** Shards whose range has been read. */
+  shardsRead: number;
   scored: number;
   routed: number;
   /** Rows the router sent to the large model. */
@@ -59,24 +62,23 @@ export class RunProgress {
       .exec();
   }
 
-  /** Ingest's running totals while it reads the input; `planned` once it has read all of it. */
-  ingested(runId: string, totals: { rows: number; ingestRejects: number; shards?: number }): Promise<void> {
-    const fields: Record<string, number | string> = { rows: totals.rows, ingestRejects: totals.ingestRejects };
-    if (totals.shards !== undefined) Object.assign(fields, { shards: totals.shards, planned: 1, phase: 'running' });
-    return this.set(runId, fields);
+  /** Ingest has cut the input into its shards. */
+  planned(runId: string, shards: number): Promise<void> {
+    return this.set(runId, { shards, phase: 'running' });
   }
 
-  shardScored(runId: string, shard: number, rows: number): Promise<void> {
-    return this.set(runId, { [`scored:${shard}`]: rows });
+  /** A scorer has read a shard's range (rows, and records refused) and scored its rows. */
+  shardScored(runId: string, shard: number, counts: { read: number; rejected: number; scored: number }): Promise<void> {
+    return this.set(runId, { [`read:${shard}`]: counts.read, [`rejected:${shard}`]: counts.rejected, [`scored:${shard}`]: counts.scored });
   }
 
   shardRouted(runId: string, shard: number, rows: number, hard: number): Promise<void> {
     return this.set(runId, { [`routed:${shard}`]: rows, [`hard:${shard}`]: hard });
   }
 
-  /** A shard an earlier attempt finished: all its rows count as routed and done, none as waiting on the large model. */
-  shardKept(runId: string, shard: number, rows: number): Promise<void> {
-    return this.set(runId, { [`scored:${shard}`]: rows, [`routed:${shard}`]: rows, [`hard:${shard}`]: 0, [`done:${shard}`]: 1 });
+  /** A shard an earlier attempt finished: all its lines count as read, routed and done, none as waiting on the large model. */
+  shardKept(runId: string, shard: number, lines: number): Promise<void> {
+    return this.set(runId, { [`read:${shard}`]: lines, [`rejected:${shard}`]: 0, [`scored:${shard}`]: lines, [`routed:${shard}`]: lines, [`hard:${shard}`]: 0, [`done:${shard}`]: 1 });
   }
 
   shardDone(runId: string, shard: number): Promise<void> {
@@ -96,6 +98,8 @@ export class RunProgress {
     if (!h.runId) return null;
     const sum = (stage: string) => Object.entries(h).reduce((total, [field, value]) => (field.startsWith(`${stage}:`) ? total + Number(value) : total), 0);
     const hard = sum('hard');
+    const shards = h.shards === undefined ? null : Number(h.shards);
+    const shardsRead = Object.keys(h).filter((field) => field.startsWith('read:')).length;
     return {
       runId: h.runId,
       outputPrefix: h.outputPrefix ?? '',
@@ -103,10 +107,11 @@ export class RunProgress {
       phase: (h.phase ?? 'planning') as RunPhase,
       startedAt: Number(h.startedAt),
       updatedAt: Number(h.updatedAt),
-      rows: Number(h.rows ?? 0),
-      ingestRejects: Number(h.ingestRejects ?? 0),
-      planned: h.planned === '1',
-      shards: h.shards === undefined ? null : Number(h.shards),
+      rows: sum('read'),
+      ingestRejects: sum('rejected'),
+      planned: shards !== null && shardsRead >= shards,
+      shards,
+      shardsRead,
       scored: sum('scored'),
       routed: sum('routed'),
       hard,

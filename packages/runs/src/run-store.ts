@@ -1,9 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { runKeys, type DatasetRow, type ResultRecord } from '@datashunt/contracts';
-import { getJson, getJsonIfExists, putBytes, putJson, readJsonl, toJsonl } from '@datashunt/storage';
-import type { TallyState } from '@datashunt/algorithms';
+import { runKeys, type InputRange, type ResultRecord } from '@datashunt/contracts';
+import { mappedColumns, mapRecord, rowMapping, type PendingReject } from '@datashunt/formats';
+import { getBytes, getJson, getJsonIfExists, isNotFound, putBytes, putJson, readAllJsonl, readJsonl, toJsonl } from '@datashunt/storage';
+import { decodeScoredRows, encodeScoredRows, type CompactScoredRow } from './compact-scored.js';
+import { readRangeRecords } from './input-ranges.js';
 import { PromiseCache } from './promise-cache.js';
-import type { CarriedColumns, GuaranteeOutcome, HardRow, RunInputs, RunPlan, RunSnapshot, ScoredRow, ShardPart, ShardRow, ValidatedLine } from './records.js';
+import type { GuaranteeOutcome, HardRow, PartSummary, RunInputs, RunPlan, RunSnapshot, ShardPart, ShardRecord } from './records.js';
 
 /**
  * Reads and writes a run's objects in the results bucket. Snapshots are immutable once written, so
@@ -11,6 +13,7 @@ import type { CarriedColumns, GuaranteeOutcome, HardRow, RunInputs, RunPlan, Run
  */
 export class RunStore {
   private readonly snapshots = new PromiseCache<RunSnapshot>(256);
+  private readonly inputsCache = new PromiseCache<RunInputs>(256);
   // Two shards of hard rows: concurrent calls of one process mostly come from the same shards, and
   // long texts make each one large (measured in docs/benchmarks.md, "Hard path").
   private readonly hardRowShards = new PromiseCache<Map<number, HardRow>>(2);
@@ -58,47 +61,69 @@ export class RunStore {
     return getJson<RunPlan>(this.s3, this.ref(this.keys(outputPrefix, runId).state));
   }
 
-  /**
-   * Stores validated rows as JSON text (`{"line":N,"row":<the row>,"columns":{...}}`), so ingest never
-   * re-serialises a line that already is one; readers get plain ShardRows.
-   */
-  writeShard(outputPrefix: string, runId: string, shard: number, lines: ValidatedLine[]) {
-    let body = '';
-    for (const { line, text, columns } of lines) body += columns === undefined ? `{"line":${line},"row":${text}}\n` : `{"line":${line},"row":${text},"columns":${columns}}\n`;
-    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)), body);
+  planIfExists(outputPrefix: string, runId: string): Promise<RunPlan | undefined> {
+    return getJsonIfExists<RunPlan>(this.s3, this.ref(this.keys(outputPrefix, runId).state));
   }
 
-  async *readShard(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ShardRow> {
-    type Stored = { line: number; row: DatasetRow; columns?: CarriedColumns };
-    for await (const { line, row, columns } of readJsonl<Stored>(this.s3, this.ref(this.keys(outputPrefix, runId).shard(shard)))) {
-      yield { line, id: row.id, input: row.input, ...(row.label !== undefined ? { label: row.label } : {}), ...(columns ? { columns } : {}) };
+  /** The run's inputs as planned, cached per process like snapshots (they never change for a run). */
+  plannedInputs(outputPrefix: string, runId: string): Promise<RunInputs> {
+    return this.inputsCache.get(runId, async () => {
+      const inputs = await this.inputs(outputPrefix, runId);
+      if (!inputs) throw new Error(`run ${runId} has no inputs.json under ${outputPrefix}`);
+      return inputs;
+    });
+  }
+
+  /**
+   * One shard's records straight from the input, read through the run's row mapping: each a row, or a
+   * pending reject saying why not (placed in the whole input by finalize). Numbers count from the
+   * range's first line.
+   */
+  async *readShardRows(outputPrefix: string, runId: string, range: InputRange): AsyncGenerator<ShardRecord> {
+    const [{ manifest }, inputs] = await Promise.all([this.snapshot(outputPrefix, runId), this.plannedInputs(outputPrefix, runId)]);
+    const mapping = rowMapping(manifest, inputs.image);
+    const object = inputs.objects[range.object];
+    if (!object) throw new Error(`run ${runId}: its plan names input object ${range.object}, but inputs.json lists ${inputs.objects.length}`);
+    for await (const record of readRangeRecords(this.s3, object, range, mappedColumns(mapping))) {
+      const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
+      if ('problem' in mapped) yield { record, problem: mapped.problem, ...(mapped.id === undefined ? {} : { id: mapped.id }) };
+      else yield { row: { line: record.number, ...mapped.row, ...(mapped.columns ? { columns: mapped.columns } : {}) } };
     }
   }
 
-  writeScored(outputPrefix: string, runId: string, shard: number, rows: ScoredRow[]) {
-    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard)), toJsonl(rows));
+  writeScored(outputPrefix: string, runId: string, shard: number, rows: CompactScoredRow[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard)), encodeScoredRows(rows));
   }
 
-  readScored(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ScoredRow> {
-    return readJsonl<ScoredRow>(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard)));
+  async readScored(outputPrefix: string, runId: string, shard: number): Promise<CompactScoredRow[]> {
+    return decodeScoredRows(await getBytes(this.s3, this.ref(this.keys(outputPrefix, runId).scored(shard))));
+  }
+
+  /** A shard's refused records, as the scorer found them (placed in the whole input by finalize). */
+  writeShardRejects(outputPrefix: string, runId: string, shard: number, rejects: PendingReject[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).shardRejects(shard)), toJsonl(rejects));
+  }
+
+  /** Empty when the shard was never read (its scorer failed for good). */
+  async readShardRejects(outputPrefix: string, runId: string, shard: number): Promise<PendingReject[]> {
+    try {
+      return await readAllJsonl<PendingReject>(this.s3, this.ref(this.keys(outputPrefix, runId).shardRejects(shard)));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
   }
 
   writeHardRows(outputPrefix: string, runId: string, shard: number, rows: HardRow[]) {
     return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).hardRows(shard)), toJsonl(rows));
   }
 
-  /** One hard row of a shard; the shard's hard rows are read once per process while they are in use. */
+  /**
+   * One hard row of a shard (a row the router may send to the large model: the scorer writes them); the
+   * shard's hard rows are read once per process while they are in use.
+   */
   hardRow(outputPrefix: string, runId: string, shard: number, line: number): Promise<HardRow | undefined> {
     return this.rowOf(this.keys(outputPrefix, runId).hardRows(shard), line);
-  }
-
-  /** A guarantee run's sampling round: its rows, as hard rows, in an object of their own. */
-  writeSampleRows(outputPrefix: string, runId: string, round: number, rows: HardRow[]) {
-    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).sampleRows(round)), toJsonl(rows));
-  }
-
-  sampleRow(outputPrefix: string, runId: string, round: number, line: number): Promise<HardRow | undefined> {
-    return this.rowOf(this.keys(outputPrefix, runId).sampleRows(round), line);
   }
 
   private async rowOf(key: string, line: number): Promise<HardRow | undefined> {
@@ -128,31 +153,35 @@ export class RunStore {
     };
   }
 
-  /** A shard's results and rejects, already in their final line format, plus its tally for the report. */
-  async writePart(outputPrefix: string, runId: string, shard: number, part: ShardPart, tally: TallyState): Promise<void> {
+  /**
+   * A shard's results and rejects, in their final line format but for line numbers (counted from the
+   * shard's first line: finalize adds the lines before it), plus its tally and line count.
+   */
+  async writePart(outputPrefix: string, runId: string, shard: number, part: ShardPart, summary: PartSummary): Promise<void> {
     const keys = this.keys(outputPrefix, runId);
     await Promise.all([
       putBytes(this.s3, this.ref(keys.part(shard)), toJsonl(part.results)),
       putBytes(this.s3, this.ref(keys.partRejects(shard)), toJsonl(part.rejects)),
     ]);
     // Written last: a tally present means the shard's part is complete.
-    await putJson(this.s3, this.ref(keys.partTally(shard)), tally);
+    await putJson(this.s3, this.ref(keys.partTally(shard)), summary);
   }
 
   readPartResults(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ResultRecord> {
     return readJsonl<ResultRecord>(this.s3, this.ref(this.keys(outputPrefix, runId).part(shard)));
   }
 
-  partTally(outputPrefix: string, runId: string, shard: number): Promise<TallyState> {
-    return getJson<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+  partSummary(outputPrefix: string, runId: string, shard: number): Promise<PartSummary> {
+    return getJson<PartSummary>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
   }
 
   /**
-   * Whether a shard's part is finished and needs no redoing on a resume: its tally exists and none of
+   * A shard's part when it is finished and needs no redoing on a resume: its tally exists and none of
    * its rows fell back because the endpoint refused the run or the run was cancelled.
    */
-  async partIsFinal(outputPrefix: string, runId: string, shard: number): Promise<boolean> {
-    const tally = await getJsonIfExists<TallyState>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
-    return tally !== undefined && !tally.fallbackReasons.llm_error && !tally.fallbackReasons.cancelled;
+  async finishedPart(outputPrefix: string, runId: string, shard: number): Promise<PartSummary | undefined> {
+    const summary = await getJsonIfExists<PartSummary>(this.s3, this.ref(this.keys(outputPrefix, runId).partTally(shard)));
+    const reasons = summary?.tally.fallbackReasons;
+    return summary && !reasons!.llm_error && !reasons!.cancelled ? summary : undefined;
   }
 }

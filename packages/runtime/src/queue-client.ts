@@ -74,12 +74,13 @@ export class QueueClient {
     return { ...options, attempts, ...job.opts };
   }
 
-  async addFlow(flow: FlowJob) {
+  /** Adds flows in one multi-command round trip (each flow atomic, as FlowProducer.addBulk does). */
+  async addFlows(flows: FlowJob[]) {
     if (!this.flowProducer) {
       this.flowProducer = new FlowProducer({ connection: this.connection, prefix: this.prefix });
       this.watch(this.flowProducer, 'flow producer');
     }
-    return this.flowProducer.add(flow);
+    return this.flowProducer.addBulk(flows);
   }
 
   async close(): Promise<void> {

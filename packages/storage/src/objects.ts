@@ -35,8 +35,9 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
   }
 }
 
-export async function getStream(s3: S3Client, ref: ObjectRef): Promise<Readable> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+/** The object's bytes as a stream, from `fromByte` on when given (one open-ended ranged GET). */
+export async function getStream(s3: S3Client, ref: ObjectRef, fromByte = 0): Promise<Readable> {
+  const out = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key, ...(fromByte > 0 ? { Range: `bytes=${fromByte}-` } : {}) }));
   if (!out.Body) throw new Error(`s3://${ref.bucket}/${ref.key} has no body`);
   return out.Body as Readable;
 }

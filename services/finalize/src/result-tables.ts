@@ -1,7 +1,7 @@
-import type { OutputFormat } from '@datashunt/contracts';
+import type { OutputFormat, ResultRecord } from '@datashunt/contracts';
 import { writeResultsCsv, writeResultsParquet } from '@datashunt/formats';
 import type { RunSnapshot, RunStore } from '@datashunt/runs';
-import { ObjectWriter } from '@datashunt/storage';
+import { ObjectWriter, readJsonl } from '@datashunt/storage';
 
 const WRITERS = {
   csv: { write: writeResultsCsv, contentType: 'text/csv' },
@@ -10,9 +10,9 @@ const WRITERS = {
 
 /**
  * results.csv and results.parquet (output.formats) next to results.jsonl: the same results, in the
- * same order, streamed from the shards' parts into a multipart upload, one format at a time.
+ * same order, streamed from results.jsonl into a multipart upload, one format at a time.
  */
-export async function writeResultTables(runs: RunStore, snapshot: RunSnapshot, shards: number, failedShards: Set<number>): Promise<Array<{ format: string; key: string; rows: number }>> {
+export async function writeResultTables(runs: RunStore, snapshot: RunSnapshot): Promise<Array<{ format: string; key: string; rows: number }>> {
   const { manifest, runId } = snapshot;
   const outputPrefix = manifest.output.prefix;
   const spec = { labels: manifest.task.labels, probabilities: manifest.output.probabilities === true, include: manifest.output.include ?? [] };
@@ -21,13 +21,10 @@ export async function writeResultTables(runs: RunStore, snapshot: RunSnapshot, s
   for (const format of tables) {
     const key = runs.keys(outputPrefix, runId).resultsTable(format);
     const writer = new ObjectWriter(runs.s3, runs.ref(key), WRITERS[format].contentType);
-    const rows = await WRITERS[format].write(allResults(), spec, { write: (chunk) => writer.writeRaw(chunk) });
+    const results = readJsonl<ResultRecord>(runs.s3, runs.ref(runs.keys(outputPrefix, runId).results));
+    const rows = await WRITERS[format].write(results, spec, { write: (chunk) => writer.writeRaw(chunk) });
     await writer.close();
     written.push({ format, key, rows });
   }
   return written;
-
-  async function* allResults() {
-    for (let shard = 0; shard < shards; shard++) if (!failedShards.has(shard)) yield* runs.readPartResults(outputPrefix, runId, shard);
-  }
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
-import { confidentSmall, guaranteeRound, type GuaranteeTarget, type ScoredRow as WalkRow } from '@datashunt/algorithms';
+import { confidentTop, guaranteeRound, type GuaranteeTarget, type ScoredRow as WalkRow } from '@datashunt/algorithms';
 import { attemptParts, jobId, LlmCallResultSchema, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
-import type { GuaranteeOutcome, HardRow, RunSnapshot, RunStore } from '@datashunt/runs';
+import type { GuaranteeOutcome, RunSnapshot, RunStore } from '@datashunt/runs';
 import type { CatalogJob, Runtime } from '@datashunt/runtime';
 
 /**
@@ -10,12 +10,13 @@ import type { CatalogJob, Runtime } from '@datashunt/runtime';
  * one round: it replays the BARGAIN walk over the run's scored rows with the large answers its
  * llm-call children bought so far (their return values), and either adds the next batch as llm-call
  * children or, when the walk is done, stores the threshold and adds the route jobs. Row text stays in
- * S3: each round's rows go to a sample object of their own, read by llm-call like hard rows.
+ * S3: the scorer wrote every row of such a run among its shard's hard rows, read by llm-call.
  */
 
 interface ScoredVersions {
   specificVersion: string;
   learnableVersion: string | null;
+  lines: number;
 }
 
 /** What one sampling round did: asked for more answers, chose the threshold, or found shards unscored. */
@@ -28,12 +29,15 @@ interface RunRow {
   shard: number;
   line: number;
   id: JobPayload<'llm-call'>['rowId'];
-  probs: number[];
-  fallbackLabel: string;
 }
 
-export function sampleCallJobId(runId: string, attempt: number, line: number): string {
-  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', line);
+export function sampleCallJobId(runId: string, attempt: number, shard: number, line: number): string {
+  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', shard, line);
+}
+
+/** A row's key across the run: lines count from each shard's first. */
+function rowKey(shard: number, line: number): string {
+  return `${shard}.${line}`;
 }
 
 /** The seed of the walk's sampling order: fixed by the run, so every replay walks the same order. */
@@ -45,9 +49,14 @@ function guaranteeTarget(spec: GuaranteeSpec): GuaranteeTarget {
   return spec.metric === 'agreement' ? { kind: 'agreement', T: spec.T } : { kind: spec.metric, T: spec.T, label: spec.label! };
 }
 
-/** The last dot-separated part of a child's key: a shard (score, route jobs) or a line (llm-call jobs). */
+/** The last dot-separated part of a child's key: a shard (score, route jobs). */
 function lastPart(key: string): number {
   return Number(key.split('.').pop());
+}
+
+/** The row an llm-call child asked about: its key ends in the shard and the line. */
+function rowKeyOfCall(key: string): string {
+  return key.split('.').slice(-2).join('.');
 }
 
 export async function samplingRound(
@@ -69,44 +78,42 @@ export async function samplingRound(
     return { kind: 'unscored', failedShards: Array.from({ length: shards }, (_, shard) => ({ shard, reason: `the guarantee needs every shard scored (${why})` })) };
   }
   const versions = new Map<number, ScoredVersions>();
-  const answers = new Map<number, LlmCallResult>();
+  const answers = new Map<string, LlmCallResult>();
   for (const [key, value] of Object.entries(values)) {
     if (key.includes(':score-shard.')) versions.set(lastPart(key), value as ScoredVersions);
     const answer = key.includes(':llm-call.') ? LlmCallResultSchema.safeParse(value) : undefined;
-    if (answer?.success) answers.set(answer.data.line, answer.data);
+    if (answer?.success) answers.set(rowKeyOfCall(key), answer.data);
   }
 
   const rows: RunRow[] = [];
   const walkRows: WalkRow[] = [];
-  const shardRows: number[] = [];
   const labels = manifest.task.labels;
   for (let shard = 0; shard < shards; shard++) {
-    shardRows.push(0);
-    for await (const row of runs.readScored(outputPrefix, runId, shard)) {
-      shardRows[shard]! += 1;
+    for (const row of await runs.readScored(outputPrefix, runId, shard)) {
       if ('reject' in row) continue;
-      const best = confidentSmall(row.p1, row.p2 ?? undefined);
-      rows.push({ shard, line: row.line, id: row.id, probs: row.p1, fallbackLabel: labels[best.index]! });
+      const best = confidentTop(row.s1, row.s2);
+      rows.push({ shard, line: row.line, id: row.id });
       walkRows.push({ confidence: best.confidence, smallLabel: labels[best.index]! });
     }
   }
   const known = new Map<number, string>();
   const unanswerable = new Set<number>();
-  const failedLines = new Set(Object.keys(failures).filter((key) => key.includes(':llm-call.')).map(lastPart));
+  const failedRows = new Set(Object.keys(failures).filter((key) => key.includes(':llm-call.')).map(rowKeyOfCall));
   rows.forEach((row, i) => {
-    const answer = answers.get(row.line);
+    const key = rowKey(row.shard, row.line);
+    const answer = answers.get(key);
     if (answer?.source === 'large') known.set(i, answer.label);
-    else if (answer || failedLines.has(row.line)) unanswerable.add(i);
+    else if (answer || failedRows.has(key)) unanswerable.add(i);
   });
 
   const step = await guaranteeRound({ rows: walkRows, target: guaranteeTarget(spec), alpha: spec.alpha, seed: walkSeed(runId), known, unanswerable });
   if (step.kind === 'ask') {
-    await askRound(runtime, runs, job, { runId, outputPrefix, attempt, round: step.round, rows: step.rows.map((i) => rows[i]!) });
+    await askRound(runtime, job, { runId, outputPrefix, attempt, round: step.round, rows: step.rows.map((i) => rows[i]!) });
     return { kind: 'asked', round: step.round, rows: step.rows.length };
   }
 
   const { choice } = step;
-  const sampledLines = [...choice.largeAnswers.keys()].map((i) => rows[i]!.line).sort((a, b) => a - b);
+  const sampled = [...choice.largeAnswers.keys()].map((i) => ({ shard: rows[i]!.shard, line: rows[i]!.line })).sort((a, b) => a.shard - b.shard || a.line - b.line);
   const firstVersions = versions.get(0) ?? [...versions.values()][0];
   const outcome: GuaranteeOutcome = {
     source: {
@@ -114,22 +121,22 @@ export async function samplingRound(
       target: spec,
       method: 'bargain',
       threshold: choice.threshold,
-      rowsSampled: sampledLines.length,
+      rowsSampled: sampled.length,
       rowsAsked: known.size + unanswerable.size,
       population: rows.length,
       reason: choice.reason,
       calibratedAt: new Date().toISOString(),
       modelVersion: firstVersions?.specificVersion ?? 'none',
     },
-    sampledLines,
+    sampled,
   };
   await runs.saveGuarantee(outputPrefix, runId, outcome);
-  runtime.logger.info({ runId, threshold: choice.threshold, rowsSampled: sampledLines.length, rounds: step.rounds }, 'guarantee threshold chosen');
+  runtime.logger.info({ runId, threshold: choice.threshold, rowsSampled: sampled.length, rounds: step.rounds }, 'guarantee threshold chosen');
 
   const sampledByShard = new Map<number, LlmCallResult[]>();
   for (const i of choice.largeAnswers.keys()) {
     const { shard, line } = rows[i]!;
-    sampledByShard.set(shard, [...(sampledByShard.get(shard) ?? []), answers.get(line)!]);
+    sampledByShard.set(shard, [...(sampledByShard.get(shard) ?? []), answers.get(rowKey(shard, line))!]);
   }
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   const routes: CatalogJob<'route-shard'>[] = [];
@@ -141,12 +148,11 @@ export async function samplingRound(
         runId,
         outputPrefix,
         shard,
-        rows: shardRows[shard]!,
         attempt,
         guarantee: {
           threshold: choice.threshold,
           sampled: sampledByShard.get(shard) ?? [],
-          versions: { specificVersion: scored?.specificVersion ?? 'none', learnableVersion: scored?.learnableVersion ?? null },
+          versions: { specificVersion: scored?.specificVersion ?? 'none', learnableVersion: scored?.learnableVersion ?? null, lines: versions.get(shard)?.lines ?? 0 },
         },
       },
       opts: { jobId: jobId('route-shard', ...attemptParts(runId, attempt), shard), parent, ignoreDependencyOnFailure: true },
@@ -156,29 +162,19 @@ export async function samplingRound(
   return { kind: 'routed', outcome };
 }
 
-/** One round: the batch's rows (inputs from their shards) into the round's sample object, then one llm-call per row. */
+/** One round: one llm-call per row of the batch (each reads its row among its shard's hard rows). */
 async function askRound(
   runtime: Runtime,
-  runs: RunStore,
   job: Job,
   r: { runId: string; outputPrefix: string; attempt: number; round: number; rows: RunRow[] },
 ): Promise<void> {
-  const inputs = new Map<number, HardRow['input']>();
-  const wanted = new Set(r.rows.map((row) => row.line));
-  for (const shard of new Set(r.rows.map((row) => row.shard))) {
-    for await (const row of runs.readShard(r.outputPrefix, r.runId, shard)) if (wanted.has(row.line)) inputs.set(row.line, row.input);
-  }
-  // The same probabilities and input as the router's hard row would have: the same prompt, so a row
-  // routed to the large model later is answered by the response cache.
-  const sample: HardRow[] = r.rows.map((row) => ({ line: row.line, input: inputs.get(row.line)!, probs: row.probs, fallbackLabel: row.fallbackLabel }));
-  await runs.writeSampleRows(r.outputPrefix, r.runId, r.round, sample);
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   await runtime.queues.addBulk(
     r.rows.map((row): CatalogJob<'llm-call'> => ({
       name: 'llm-call',
       data: { runId: r.runId, outputPrefix: r.outputPrefix, shard: row.shard, line: row.line, rowId: row.id, sampleRound: r.round },
       // A call that fails for good stops the walk there (see LargeAnswersUnavailable), never the run.
-      opts: { jobId: sampleCallJobId(r.runId, r.attempt, row.line), parent, ignoreDependencyOnFailure: true },
+      opts: { jobId: sampleCallJobId(r.runId, r.attempt, row.shard, row.line), parent, ignoreDependencyOnFailure: true },
     })),
   );
 }

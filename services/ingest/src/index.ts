@@ -8,7 +8,7 @@ import { webhookAuth } from './webhook-auth.js';
 export { enqueueManifest } from './manifest-enqueue.js';
 export { checkManifest, type ManifestIssue } from './manifest-validation.js';
 export { checkPlannable, type PlanCheck, type PlannableManifest } from './plan-checks.js';
-export { mapRecord, mappedColumns, rowMapping, type MappedManifest, type RowMapping } from './row-validation.js';
+export { mapRecord, mappedColumns, rowMapping, type MappedManifest, type RowMapping } from '@datashunt/formats';
 export { signBody, SIGNATURE_HEADER } from './webhook-auth.js';
 
 export const SWEEP_SCHEDULER_ID = 'manifest-sweep';

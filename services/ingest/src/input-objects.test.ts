@@ -1,6 +1,6 @@
 import type { Manifest } from '@datashunt/contracts';
 import { columnIssues } from './input-objects.js';
-import { rowMapping } from './row-validation.js';
+import { rowMapping } from '@datashunt/formats';
 
 const manifest = (fields?: Manifest['input']['fields'], include?: string[]) =>
   ({ task: { type: 'classification', labels: ['ham', 'spam'], instruction: 'x', inputKind: 'text' }, input: { uri: 'datasets/t.csv', ...(fields ? { fields } : {}) }, output: { prefix: 'runs/', ...(include ? { include } : {}) } }) as Manifest;

@@ -4,18 +4,14 @@ import {
   FormatError,
   gunzipChunks,
   readCsvHeader,
-  readCsvRecords,
-  readJsonlRecords,
   readParquetLayout,
-  readParquetRecords,
   resolveObjectFormat,
-  type InputRecord,
+  type RowMapping,
 } from '@datashunt/formats';
-import type { InputObject } from '@datashunt/runs';
+import { sampledBytesPerLine, type InputObject } from '@datashunt/runs';
 import type { Runtime } from '@datashunt/runtime';
 import { getFirstBytes, getStream, headObject, listObjects, objectByteRanges } from '@datashunt/storage';
 import type { ManifestIssue } from './manifest-validation.js';
-import type { RowMapping } from './row-validation.js';
 
 type S3Client = Runtime['s3'];
 
@@ -49,18 +45,6 @@ export async function planInputObjects(s3: S3Client, location: InputLocation, ma
   });
   if (issues.length) return refuse(shown, issues.slice(0, MAX_ISSUES));
   return { ok: true, objects: objects as InputObject[] };
-}
-
-/** The records of one object, streamed: JSONL and CSV as their bytes arrive (inflated first when gzip'd), Parquet row group by row group over ranged reads of only `columns`. */
-export async function* readInputRecords(s3: S3Client, object: InputObject, columns: string[]): AsyncGenerator<InputRecord> {
-  if (object.format.records === 'parquet') {
-    const file = objectByteRanges(s3, object, object.size);
-    const layout = await readParquetLayout(file);
-    yield* readParquetRecords(file, layout, columns.filter((c) => layout.columns.includes(c)));
-    return;
-  }
-  const bytes = await textBytes(s3, object);
-  yield* object.format.records === 'csv' ? readCsvRecords(bytes) : readJsonlRecords(bytes);
 }
 
 async function textBytes(s3: S3Client, object: InputObject): Promise<AsyncIterable<Uint8Array>> {
@@ -98,19 +82,31 @@ async function listPrefix(s3: S3Client, location: InputLocation, scopes: ScopePo
 
 async function probe(s3: S3Client, object: Omit<InputObject, 'format'>, manifest: Manifest, mapping: RowMapping): Promise<InputObject | { issues: ManifestIssue[] }> {
   const declared = manifest.input.format;
-  const resolved = resolveObjectFormat(object.key, declared, object.size ? await getFirstBytes(s3, object, FORMAT_SNIFF_BYTES) : Buffer.alloc(0));
+  const firstBytes = object.size ? await getFirstBytes(s3, object, FORMAT_SNIFF_BYTES) : Buffer.alloc(0);
+  const resolved = resolveObjectFormat(object.key, declared, firstBytes);
   if (!resolved.ok) return { issues: [{ path: resolved.contradictsDeclared ? 'input.format' : 'input.uri', message: resolved.problem }] };
   const planned: InputObject = { ...object, format: resolved.format };
-  if (resolved.format.records === 'jsonl' || object.size === 0) return planned;
+  if (object.size === 0) return planned;
+  if (resolved.format.records === 'jsonl') {
+    const bytesPerLine = resolved.format.gzip ? undefined : sampledBytesPerLine(firstBytes);
+    return bytesPerLine === undefined ? planned : { ...planned, bytesPerLine };
+  }
   let columns: string[];
+  let rowGroups: number[] | undefined;
   try {
-    columns = resolved.format.records === 'csv' ? ((await readCsvHeader(await textBytes(s3, planned))) ?? []) : (await readParquetLayout(objectByteRanges(s3, object, object.size))).columns;
+    if (resolved.format.records === 'csv') columns = (await readCsvHeader(await textBytes(s3, planned))) ?? [];
+    else {
+      const layout = await readParquetLayout(objectByteRanges(s3, object, object.size));
+      columns = layout.columns;
+      rowGroups = layout.metadata.row_groups.map((g) => Number(g.num_rows));
+    }
   } catch (error) {
     if (error instanceof FormatError) return { issues: [{ path: 'input.uri', message: error.message }] };
     throw error;
   }
   const issues = columnIssues(columns, resolved.format.records, manifest, mapping);
-  return issues.length ? { issues } : planned;
+  if (issues.length) return { issues };
+  return rowGroups ? { ...planned, rowGroups } : planned;
 }
 
 /** The mapped and carried columns a CSV header or Parquet schema must hold (once), said before any row is read. */

@@ -1,12 +1,11 @@
 import type { InputLocation, Manifest, ModelMeta } from '@datashunt/contracts';
-import { imageShapeForWidth, type ImageShape } from '@datashunt/formats';
+import { imageShapeForWidth, rowMapping, type ImageShape } from '@datashunt/formats';
 import { ModelCalibrations, type InputObject } from '@datashunt/runs';
 import type { Config, Runtime } from '@datashunt/runtime';
 import { planInputObjects } from './input-objects.js';
 import { resolveManifestDelta, type ManifestDelta } from './manifest-delta.js';
 import { checkManifest, checkManifestPolicy, invalidManifest, type ManifestIssue } from './manifest-validation.js';
 import { checkSmallModel } from './model-check.js';
-import { rowMapping } from './row-validation.js';
 
 /** A manifest ingest can plan a run from, with what the checks found. */
 export interface PlannableManifest {

@@ -1,7 +1,7 @@
 import type { Runtime, ServiceModule } from '@datashunt/runtime';
 import { routeShardHandler } from './handlers/route-shard.js';
 
-export { buildPart, decide } from './shard-decisions.js';
+export { buildPart } from './shard-decisions.js';
 
 /** router: the shunt decision per row, and the fan-out of hard rows to the large-model queue. */
 export function routerService(runtime: Runtime): ServiceModule {

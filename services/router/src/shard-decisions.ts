@@ -1,6 +1,6 @@
-import { confidentSmall, guaranteeShunt, RunReportTally, shunt, topClass, type ShuntDecision } from '@datashunt/algorithms';
+import { RunReportTally } from '@datashunt/algorithms';
 import type { LlmCallResult, ResultRecord, RunManifest } from '@datashunt/contracts';
-import type { ScoredRow, ShardPart } from '@datashunt/runs';
+import { decide, type CompactScoredRow, type GuaranteeRouting, type ShardPart } from '@datashunt/runs';
 
 const NO_TOKENS = Object.freeze({ input: 0, output: 0 });
 
@@ -9,28 +9,9 @@ export interface ModelVersions {
   learnableVersion: string | null;
 }
 
-/** A guarantee run's routing: its sampling phase's threshold, and the lines whose large answers it bought. */
-export interface GuaranteeRouting {
-  threshold: number | null;
-  sampledLines: ReadonlySet<number>;
-}
-
-export function decide(manifest: RunManifest, scored: ScoredRow, guarantee?: GuaranteeRouting): ShuntDecision | undefined {
-  if ('reject' in scored) return undefined;
-  const p2 = scored.p2 ?? undefined;
-  if (guarantee) {
-    // A sampled row keeps the large answer the sampling phase bought for it.
-    if (guarantee.sampledLines.has(scored.line)) return { source: 'large', fallbackIndex: confidentSmall(scored.p1, p2).index };
-    return guaranteeShunt(guarantee.threshold, scored.p1, p2);
-  }
-  switch (manifest.strategy) {
-    case 'shunt':
-      return shunt(manifest.delta, scored.p1, p2);
-    case 'small-only':
-      return shunt(0, scored.p1, p2);
-    case 'large-only':
-      return { source: 'large', fallbackIndex: topClass(scored.p1).index };
-  }
+/** What routing needs of a shard's scoring: the versions that scored it, and the lines its range held. */
+export interface ScoredShard extends ModelVersions {
+  lines: number;
 }
 
 /**
@@ -40,7 +21,7 @@ export function decide(manifest: RunManifest, scored: ScoredRow, guarantee?: Gua
  */
 export function buildPart(
   manifest: RunManifest,
-  scoredRows: ScoredRow[],
+  scoredRows: CompactScoredRow[],
   versions: ModelVersions,
   largeAnswers: Map<number, LlmCallResult>,
   missingReason: (line: number) => string | undefined,
@@ -55,15 +36,15 @@ export function buildPart(
       tally.addRejects();
       continue;
     }
-    const decision = decide(manifest, scored, guarantee)!;
+    const decision = decide(manifest, scored, guarantee);
     // Built field by field rather than by spreads: a shard makes thousands of these per second.
     const result: ResultRecord = {
       id: scored.id,
       line: scored.line,
       label: '',
       source: 'small',
-      c_s1: topClass(scored.p1).confidence,
-      c_s2: scored.p2 ? topClass(scored.p2).confidence : null,
+      c_s1: scored.s1.confidence,
+      c_s2: scored.s2 ? scored.s2.confidence : null,
       c_l: null,
       tokens: NO_TOKENS,
       cost: 0,
@@ -92,7 +73,7 @@ export function buildPart(
       }
     }
     if (scored.gold !== undefined) result.gold = scored.gold;
-    if (manifest.output.probabilities) result.probabilities = probabilitiesByLabel(labels, scored.p1);
+    if (manifest.output.probabilities) result.probabilities = probabilitiesByLabel(labels, scored.probs);
     if (scored.columns) result.columns = scored.columns;
     part.results.push(result);
     tally.addResult(result);

@@ -1,5 +1,5 @@
 import type { ResultRecord } from '@datashunt/contracts';
-import type { ScoredRow, ShardRow } from '@datashunt/runs';
+import type { CompactScoredRow, ShardRow } from '@datashunt/runs';
 import { zipByLine } from './run-evidence';
 
 async function* from<T>(items: T[]): AsyncGenerator<T> {
@@ -21,8 +21,8 @@ describe('zipByLine', () => {
   ];
 
   it('pairs each shard row with its scores and its result, and marks rejects', async () => {
-    const scored: ScoredRow[] = [{ line: 2, id: 'r2', p1: [0.99, 0.01], p2: null }, { line: 5, id: 'r5', reject: 'bad input' }];
-    const zipped = await collect(zipByLine(from(rows), from(scored), from([result(2)])));
+    const scored: CompactScoredRow[] = [{ line: 2, id: 'r2', s1: { index: 0, confidence: 0.99 }, probs: [0.99, 0.01] }, { line: 5, id: 'r5', reject: 'bad input' }];
+    const zipped = await collect(zipByLine(from(rows), scored, from([result(2)])));
     expect(zipped.map((z) => [z.row.line, z.p1, z.result?.source ?? null])).toEqual([
       [2, [0.99, 0.01], 'small'],
       [5, null, null],
@@ -30,10 +30,11 @@ describe('zipByLine', () => {
   });
 
   it('refuses files that do not line up', async () => {
-    const scored: ScoredRow[] = [{ line: 2, id: 'r2', p1: [1, 0], p2: null }, { line: 4, id: 'r4', p1: [1, 0], p2: null }];
-    await expect(collect(zipByLine(from(rows), from(scored), from([result(2), result(5)])))).rejects.toThrow('line 5: scored line 4');
-    await expect(collect(zipByLine(from(rows), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('ends before the shard');
-    await expect(collect(zipByLine(from(rows.slice(0, 1)), from(scored.slice(0, 1)), from([result(2), result(5)])))).rejects.toThrow('more lines');
-    await expect(collect(zipByLine(from(rows), from([scored[0]!, { ...scored[1]!, line: 5 }]), from([result(1), result(2)])))).rejects.toThrow('result for line 1 has no shard row');
+    const top = { index: 0, confidence: 1 };
+    const scored: CompactScoredRow[] = [{ line: 2, id: 'r2', s1: top, probs: [1, 0] }, { line: 4, id: 'r4', s1: top, probs: [1, 0] }];
+    await expect(collect(zipByLine(from(rows), scored, from([result(2), result(5)])))).rejects.toThrow('line 5: scored line 4');
+    await expect(collect(zipByLine(from(rows), scored.slice(0, 1), from([result(2), result(5)])))).rejects.toThrow('ends before the shard');
+    await expect(collect(zipByLine(from(rows.slice(0, 1)), scored.slice(0, 1), from([result(2), result(5)])))).rejects.toThrow('more lines');
+    await expect(collect(zipByLine(from(rows), [scored[0]!, { ...scored[1]!, line: 5 }], from([result(1), result(2)])))).rejects.toThrow('result for line 1 has no shard row');
   });
 });

@@ -1,14 +1,17 @@
 import { RunReportTally } from '@datashunt/algorithms';
 import { BudgetMeter, RunBreaker } from '@datashunt/llm';
-import { RunCancellation, RunProgress, RunStore } from '@datashunt/runs';
+import type { InputRange, RejectRecord } from '@datashunt/contracts';
+import { placeReject, type ShardPlacement } from '@datashunt/formats';
+import { RunCancellation, RunProgress, RunStore, shiftLineNumbers } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
+import { getBytes, JsonlWriter, putJson, readAllJsonl } from '@datashunt/storage';
 import { writeResultTables } from '../result-tables.js';
 
 /**
- * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order) and writes
- * report.json from the shards' tallies: results are copied as bytes, and parsed again only for the
- * tables the manifest asks for (results.csv, results.parquet). A shard that
+ * Concatenates the shards' parts into results.jsonl and rejects.jsonl (shard order), numbering each
+ * shard's lines after the lines of the shards before it, and writes report.json from the shards'
+ * tallies: results are copied as bytes with only their line numbers rewritten, and parsed again only
+ * for the tables the manifest asks for (results.csv, results.parquet). A shard that
  * failed for good (an outage longer than the retry window) is not turned into rejects: the run fails,
  * the report counts its rows as unfinished, and `datashunt runs resume` finishes them. Re-running it
  * rewrites the same objects.
@@ -25,31 +28,40 @@ export function finalizeRunHandler(runtime: Runtime) {
     async handle({ runId, outputPrefix, shards, failedShards }) {
       const snapshot = await runs.snapshot(outputPrefix, runId);
       const keys = runs.keys(outputPrefix, runId);
+      const [plan, inputs] = await Promise.all([runs.plan(outputPrefix, runId), runs.plannedInputs(outputPrefix, runId)]);
       const failed = new Map(failedShards.map((f) => [f.shard, f.reason]));
       const tally = new RunReportTally();
       const results = new JsonlWriter(runtime.s3, runs.ref(keys.results));
       const rejects = new JsonlWriter(runtime.s3, runs.ref(keys.rejects));
-      const copy = async (key: string, into: JsonlWriter) => {
-        let lines = 0;
-        for await (const chunk of await getStream(runtime.s3, runs.ref(key))) {
-          lines += countNewlines(chunk as Buffer);
-          await into.writeRaw(chunk as Buffer);
-        }
-        return lines;
-      };
       let unfinishedRows = 0;
+      // Shards number their lines from 1: each is placed after the lines of the shards before it.
+      let linesBefore = 0;
+      let objectLinesBefore = 0;
       for (let shard = 0; shard < shards; shard++) {
-        tally.addRejects(await copy(keys.shardRejects(shard), rejects));
+        const range = plan.ranges[shard]!;
+        if (shard > 0 && plan.ranges[shard - 1]!.object !== range.object) objectLinesBefore = 0;
+        const object = inputs.objects[range.object]!;
+        const placement: ShardPlacement = { linesBefore, objectLinesBefore, format: object.format.records, ...(inputs.isPrefix ? { object: object.key } : {}) };
+        const readRejects = await runs.readShardRejects(outputPrefix, runId, shard);
+        for (const pending of readRejects) await rejects.write(placeReject(pending, placement));
+        tally.addRejects(readRejects.length);
+        let lines: number;
         if (failed.has(shard)) {
-          for await (const chunk of await getStream(runtime.s3, runs.ref(keys.shard(shard)))) unfinishedRows += countNewlines(chunk as Buffer);
-          continue;
+          // Not finished: its rows are counted, not reported, and `datashunt runs resume` finishes them.
+          lines = await countLines(runs, outputPrefix, runId, range);
+          unfinishedRows += lines - readRejects.length;
+        } else {
+          const summary = await runs.partSummary(outputPrefix, runId, shard);
+          tally.merge(summary.tally);
+          lines = summary.lines;
+          await results.writeRaw(shiftLineNumbers(await getBytes(runtime.s3, runs.ref(keys.part(shard))), linesBefore));
+          for (const reject of await readAllJsonl<RejectRecord>(runtime.s3, runs.ref(keys.partRejects(shard)))) await rejects.write(placeModelReject(reject, placement));
         }
-        tally.merge(await runs.partTally(outputPrefix, runId, shard));
-        await copy(keys.part(shard), results);
-        await copy(keys.partRejects(shard), rejects);
+        linesBefore += lines;
+        objectLinesBefore += lines;
       }
       await Promise.all([results.close(), rejects.close()]);
-      const tables = await writeResultTables(runs, snapshot, shards, new Set(failed.keys()));
+      const tables = await writeResultTables(runs, snapshot);
       // A guarantee run's delta is the threshold its sampling phase chose (none if it never got there).
       const guarantee = snapshot.guarantee ? await runs.guarantee(outputPrefix, runId) : undefined;
       const deltaSource = guarantee?.source ?? snapshot.deltaSource;
@@ -80,8 +92,18 @@ async function requestsOf(budget: BudgetMeter, runId: string) {
   return { sent: spend.sent, paid: spend.paidCalls, possiblyPaid: spend.possiblyPaidCalls, possiblyPaidUsd: spend.possiblyPaidUsd };
 }
 
-function countNewlines(chunk: Buffer): number {
-  let count = 0;
-  for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count += 1;
-  return count;
+async function countLines(runs: RunStore, outputPrefix: string, runId: string, range: InputRange): Promise<number> {
+  let lines = 0;
+  for await (const _ of runs.readShardRows(outputPrefix, runId, range)) lines += 1;
+  return lines;
+}
+
+/** A row the small model could not take, placed like the rejects found while reading. */
+function placeModelReject(reject: RejectRecord, at: ShardPlacement): RejectRecord {
+  const placed: RejectRecord = { ...reject, line: at.linesBefore + reject.line };
+  if (at.object) {
+    placed.object = at.object;
+    placed.objectLine = at.objectLinesBefore + reject.line;
+  }
+  return placed;
 }

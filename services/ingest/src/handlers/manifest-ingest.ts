@@ -1,14 +1,12 @@
-import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
-import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
+import { UnrecoverableError, WaitingChildrenError, type FlowJob, type Job } from 'bullmq';
+import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
-import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
+import { planRanges, RunCancellation, RunProgress, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
-import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
+import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putJson } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
-import { readInputRecords } from '../input-objects.js';
 import { forgetManifest } from '../manifest-enqueue.js';
 import { checkPlannable } from '../plan-checks.js';
-import { mapRecord, mappedColumns, rejectFor, rowMapping } from '../row-validation.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
@@ -22,8 +20,8 @@ interface StepData {
 }
 
 /**
- * Plans a run from a manifest (step "plan"): validates it, snapshots it, streams the dataset into
- * shards and adds one score -> route flow per shard as children of this job. When every shard is
+ * Plans a run from a manifest (step "plan"): validates it, snapshots it, cuts its input into shards
+ * by object sizes and adds one score -> route flow per shard as children of this job. When every shard is
  * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize. A resume
  * (`datashunt runs resume`) plans a failed run again from its snapshot, keeping its finished shards.
  *
@@ -154,7 +152,7 @@ async function plan(runtime: Runtime, runs: RunStore, control: RunControl, objec
     createdAt: new Date().toISOString(),
   };
   if (!earlier) await runs.saveSnapshot(snapshot);
-  return shardInput(runtime, runs, control, snapshot, reading, job);
+  return planShards(runtime, runs, control, snapshot, reading, job);
 }
 
 /** The objects a run reads: its recorded inputs, or for a run planned before they were recorded, its one JSONL object. */
@@ -195,7 +193,7 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
   await runs.saveSnapshot(next);
   await Promise.all([control.breaker.reset(runId), control.cancellation.clear(runId)]);
   runtime.logger.info({ runId, attempt: next.attempt }, 'resuming run');
-  const planned = await shardInput(runtime, runs, control, next, reading, job);
+  const planned = await planShards(runtime, runs, control, next, reading, job);
   // Only now does the failed report go (finalize writes the next): a resume that gives up while
   // planning leaves the run failed, and so resumable again.
   await deleteObject(runtime.s3, runs.ref(reportKey));
@@ -203,89 +201,58 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
 }
 
 /**
- * Streams the input's objects into shards and adds a score -> route flow per shard, except for shards
- * whose part an earlier attempt already finished. Re-running it writes the same shard objects.
+ * Plans the run's shards from its objects' sizes (planRanges: no row is read here; each scorer reads
+ * and checks its own range) and adds a score -> route flow per shard, except for shards whose part an
+ * earlier attempt already finished. The ranges are cut once and kept in the run's state object, so a
+ * retried plan or a resume numbers the same rows the same way.
  */
-async function shardInput(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, reading: RunInputs, job: Job): Promise<PlanOutcome> {
+async function planShards(runtime: Runtime, runs: RunStore, control: RunControl, snapshot: RunSnapshot, reading: RunInputs, job: Job): Promise<PlanOutcome> {
   const { runId, manifest } = snapshot;
-  const mapping = rowMapping(manifest, reading.image);
   const outputPrefix = manifest.output.prefix;
   const attempt = snapshot.attempt ?? 0;
+  const startedAt = Date.now();
   await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
+  let plan = await runs.planIfExists(outputPrefix, runId);
+  if (!plan) {
+    const ranges = planRanges(reading.objects, manifest.shardSize);
+    plan = { shards: ranges.length, ranges };
+    await runs.savePlan(outputPrefix, runId, plan);
+  }
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
-  let rows = 0;
-  let rejects = 0;
+  const scoreOnly = snapshot.guarantee !== undefined;
+  const flows: FlowJob[] = [];
   let kept = 0;
-  let shardIndex = 0;
-  let shardRows: ValidatedLine[] = [];
-  let shardRejects: RejectRecord[] = [];
-  const flush = async () => {
-    const shard = { runId, outputPrefix, attempt, shard: shardIndex, rows: shardRows, rejects: shardRejects, parent, scoreOnly: snapshot.guarantee !== undefined };
-    if (attempt > 0 && (await runs.partIsFinal(outputPrefix, runId, shardIndex))) {
-      await control.progress.shardKept(runId, shardIndex, shardRows.length);
-      kept += 1;
-    } else await writeShard(runtime, runs, shard);
-    await control.progress.ingested(runId, { rows, ingestRejects: rejects });
-    shardIndex += 1;
-    shardRows = [];
-    shardRejects = [];
-  };
-  const columns = mappedColumns(mapping);
-  const planned: NonNullable<RunPlan['inputs']> = [];
-  // Row numbers continue from one object to the next; every physical line or record, blank ones
-  // included, ends as a row or a reject under its own number.
-  let offset = 0;
-  for (const source of reading.objects) {
-    const context = { format: source.format.records, excerpts: runtime.config.REJECT_EXCERPTS, ...(reading.isPrefix ? { object: source.key } : {}) };
-    let last = 0;
-    for await (const record of readInputRecords(runtime.s3, source, columns)) {
-      last = record.number;
-      const line = offset + record.number;
-      while (line > (shardIndex + 1) * manifest.shardSize) await flush();
-      const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
-      if ('problem' in mapped) {
-        shardRejects.push(rejectFor(line, record, mapped.problem, mapped.id, context));
-        rejects += 1;
+  for (const [shard, range] of plan.ranges.entries()) {
+    if (attempt > 0) {
+      const finished = await runs.finishedPart(outputPrefix, runId, shard);
+      if (finished) {
+        await control.progress.shardKept(runId, shard, finished.lines);
+        kept += 1;
         continue;
       }
-      const text = mapping.storesLinesAsIs && mapped.asIs && record.text !== undefined ? record.text : JSON.stringify(mapped.row);
-      shardRows.push(mapped.columns ? { line, text, columns: JSON.stringify(mapped.columns) } : { line, text });
-      rows += 1;
     }
-    planned.push({ object: `s3://${source.bucket}/${source.key}`, firstLine: offset + 1, lines: last });
-    offset += last;
+    flows.push(shardFlow(runtime, { runId, outputPrefix, attempt, shard, range }, parent, scoreOnly));
   }
-  if (shardRows.length || shardRejects.length || shardIndex === 0) await flush();
-  await runs.savePlan(outputPrefix, runId, { shards: shardIndex, rows, rejects, inputs: planned });
-  await control.progress.ingested(runId, { rows, ingestRejects: rejects, shards: shardIndex });
-  runtime.logger.info({ runId, attempt, shards: shardIndex, keptShards: kept, rows, rejects, objects: reading.objects.length, manifest: snapshot.manifestKey }, 'run planned');
-  return { status: 'planned', runId, outputPrefix, shards: shardIndex, attempt, guarantee: snapshot.guarantee !== undefined };
+  // In bulk: one round trip per batch, so planning a million-shard run takes seconds, not hours.
+  for (let i = 0; i < flows.length; i += FLOWS_PER_BATCH) await runtime.queues.addFlows(flows.slice(i, i + FLOWS_PER_BATCH));
+  await control.progress.planned(runId, plan.shards);
+  runtime.logger.info({ runId, attempt, shards: plan.shards, keptShards: kept, objects: reading.objects.length, planMs: Date.now() - startedAt, manifest: snapshot.manifestKey }, 'run planned');
+  return { status: 'planned', runId, outputPrefix, shards: plan.shards, attempt, guarantee: scoreOnly };
 }
 
-async function writeShard(
-  runtime: Runtime,
-  runs: RunStore,
-  s: { runId: string; outputPrefix: string; attempt: number; shard: number; rows: ValidatedLine[]; rejects: RejectRecord[]; parent: { id: string; queue: string }; scoreOnly: boolean },
-) {
-  const keys = runs.keys(s.outputPrefix, s.runId);
-  await runs.writeShard(s.outputPrefix, s.runId, s.shard, s.rows);
-  await putBytes(runtime.s3, runs.ref(keys.shardRejects(s.shard)), toJsonl(s.rejects));
-  runtime.metrics.run.countRejects(s.rejects.map((r) => r.reason));
-  const data = { runId: s.runId, outputPrefix: s.outputPrefix, shard: s.shard, rows: s.rows.length, attempt: s.attempt };
-  // A failed shard must not stall the run: its parent goes on, and the run fails with the shard named.
+const FLOWS_PER_BATCH = 500;
+
+/**
+ * One shard's jobs: score, then route with the score job as its child. A failed shard must not stall
+ * the run: its parent goes on, and the run fails with the shard named. A guarantee run scores every
+ * shard first (this job waits for them all), and routes after sampling.
+ */
+function shardFlow(runtime: Runtime, s: { runId: string; outputPrefix: string; attempt: number; shard: number; range: InputRange }, parent: { id: string; queue: string }, scoreOnly: boolean): FlowJob {
   const scoreId = jobId('score-shard', ...attemptParts(s.runId, s.attempt), s.shard);
-  // A guarantee run scores every shard first (this job waits for them all), and routes after sampling.
-  if (s.scoreOnly) {
-    await runtime.queues.add({ name: 'score-shard', data, opts: { jobId: scoreId, parent: s.parent, ignoreDependencyOnFailure: true } });
-    return;
-  }
-  const scoreJob = runtime.queues.node({ name: 'score-shard', data, opts: { jobId: scoreId, ignoreDependencyOnFailure: true } });
-  await runtime.queues.addFlow(
-    runtime.queues.node(
-      { name: 'route-shard', data, opts: { jobId: routeJobId(s.runId, s.attempt, s.shard), parent: s.parent, ignoreDependencyOnFailure: true } },
-      [scoreJob],
-    ),
-  );
+  if (scoreOnly) return runtime.queues.node({ name: 'score-shard', data: s, opts: { jobId: scoreId, parent, ignoreDependencyOnFailure: true } });
+  const route = { runId: s.runId, outputPrefix: s.outputPrefix, attempt: s.attempt, shard: s.shard };
+  const scoreJob = runtime.queues.node({ name: 'score-shard', data: s, opts: { jobId: scoreId, ignoreDependencyOnFailure: true } });
+  return runtime.queues.node({ name: 'route-shard', data: route, opts: { jobId: routeJobId(s.runId, s.attempt, s.shard), parent, ignoreDependencyOnFailure: true } }, [scoreJob]);
 }
 
 async function reportInvalid(runtime: Runtime, manifest: { key: string; etag: string }, message: string, issues: Array<{ path: string; message: string }>): Promise<PlanOutcome> {

@@ -8,7 +8,7 @@ import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from
 
 /**
  * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
- * the shard's hard-rows object, or a guarantee run's sample object (job data holds only a reference). Requests go to the operator's
+ * the shard's hard-rows object (job data holds only a reference). Requests go to the operator's
  * endpoint that the manifest names, within that endpoint's ceiling and the run's own lower limit; a
  * 429 pauses the whole queue for its retry-after without spending an attempt. Whatever happens, the
  * row ends with a result: the answer, or the small model's label flagged with why.
@@ -70,12 +70,8 @@ export function llmCallHandler(runtime: Runtime) {
 
   /** The row's result: the large model's answer, or the small model's label flagged with why. */
   const answer = async (payload: JobPayload<'llm-call'>, context: HandlerContext, manifest: Manifest): Promise<LlmCallResult> => {
-    const sample = payload.sampleRound;
-    const row = await (sample === undefined ? runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line) : runs.sampleRow(payload.outputPrefix, payload.runId, sample, payload.line));
-    if (!row) {
-      const where = sample === undefined ? `the hard-rows object of shard ${payload.shard}` : `the sample object of round ${sample}`;
-      throw new UnrecoverableError(`row at line ${payload.line} is missing from ${where}`);
-    }
+    const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
+    if (!row) throw new UnrecoverableError(`row at line ${payload.line} is missing from the hard-rows object of shard ${payload.shard}`);
     const stopped = await breaker.tripped(payload.runId);
     if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
     const cancelled = await cancellation.cancelled(payload.runId);

@@ -6,7 +6,8 @@ export interface MappedManifest {
   input: Pick<Manifest['input'], 'fields'>;
   output: Pick<Manifest['output'], 'include'>;
 }
-import { describePosition, imageToPixels, type ImageShape, type InputRecord, type RecordFormat } from '@datashunt/formats';
+import { imageToPixels, type ImageShape } from './image-pixels.js';
+import { describePosition, type InputRecord, type RecordFormat, type RecordPosition } from './records.js';
 
 const EXCERPT = 120;
 
@@ -25,8 +26,6 @@ export interface RowMapping {
   image?: ImageShape;
   /** How each role's column is named in a reject: the column, and the manifest entry when one mapped it. */
   names: Record<'id' | 'input' | 'label', string>;
-  /** The default names, without carried columns: a valid JSONL line already is the stored row. */
-  storesLinesAsIs: boolean;
 }
 
 export function rowMapping(manifest: MappedManifest, image?: ImageShape): RowMapping {
@@ -46,7 +45,6 @@ export function rowMapping(manifest: MappedManifest, image?: ImageShape): RowMap
     labels: manifest.task.labels,
     ...(inputRole === 'image' && image ? { image } : {}),
     names: { id: named(id, 'id', fields.id !== undefined), input: named(input, inputRole, fields[inputRole] !== undefined), label: named(label, 'label', fields.label !== undefined) },
-    storesLinesAsIs: id === 'id' && input === 'input' && label === 'label' && inputRole !== 'image' && include.length === 0,
   };
 }
 
@@ -58,8 +56,6 @@ export function mappedColumns(mapping: RowMapping): string[] {
 export type MappedRecord =
   | {
       row: DatasetRow;
-      /** The row holds the record's own values (nothing converted): a JSONL line can be kept as it came. */
-      asIs: boolean;
       columns?: Record<string, unknown>;
     }
   | { problem: string; id?: DatasetRow['id'] };
@@ -85,8 +81,7 @@ export function mapRecord(value: unknown, m: RowMapping): MappedRecord {
   if (label === null) return { problem: `${m.names.label}: must be a string, got ${describe(rawLabel)}`, id };
   if (label !== undefined && !m.labels.includes(label)) return { problem: `${m.names.label} is not one of the task's labels (${m.labels.join(', ')})`, id };
   const row: DatasetRow = label === undefined ? { id, input: input.value } : { id, input: input.value, label };
-  const asIs = id === rawId && input.value === rawInput && (rawLabel === undefined || label === rawLabel);
-  return m.include.length ? { row, asIs, columns: carried(fields, m.include) } : { row, asIs };
+  return m.include.length ? { row, columns: carried(fields, m.include) } : { row };
 }
 
 function toInput(raw: unknown, m: RowMapping): { value: string | number[] } | { problem: string } {
@@ -165,25 +160,47 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-export interface RejectContext {
+/**
+ * A record refused while its shard was read: where it sits in the shard's range (numbers count from
+ * the range's start) and why. Finalize places it in the whole input (placeReject) once the lines
+ * before the range are known.
+ */
+export interface PendingReject {
+  line: number;
+  id?: DatasetRow['id'];
+  problem: string;
+  position: RecordPosition;
+  /** The start of the offending line (or record, as JSON): only with REJECT_EXCERPTS on. */
+  excerpt?: string;
+}
+
+export function pendingReject(record: InputRecord, problem: string, id: DatasetRow['id'] | undefined, excerpts: boolean): PendingReject {
+  const pending: PendingReject = { line: record.number, ...(id === undefined ? {} : { id }), problem, position: record.line === undefined ? { number: record.number } : { number: record.number, line: record.line } };
+  if (excerpts) {
+    const excerpt = record.text ?? (record.value === undefined ? undefined : JSON.stringify(jsonValue(record.value)));
+    if (excerpt !== undefined) pending.excerpt = excerpt.slice(0, EXCERPT);
+  }
+  return pending;
+}
+
+/** Where a shard's records sit in the whole input: lines before the shard, in the input and in its object. */
+export interface ShardPlacement {
+  linesBefore: number;
+  objectLinesBefore: number;
   format: RecordFormat;
   /** The object's key, for an input of many objects: rejects then name it and the record's number in it. */
   object?: string;
-  /** REJECT_EXCERPTS: copy the start of a rejected line (or record, as JSON) into its reject; off, rejects hold no contents. */
-  excerpts: boolean;
 }
 
-/** A reject for a record: its row number in the whole input, where it sits in its object, and why. */
-export function rejectFor(line: number, record: InputRecord, problem: string, id: DatasetRow['id'] | undefined, context: RejectContext): RejectRecord {
-  const where = describePosition(context.format, record);
-  const reject: RejectRecord = { line, ...(id === undefined ? {} : { id }), reason: `${context.object ? `${context.object} ` : ''}${where}: ${problem}` };
-  if (context.excerpts) {
-    const excerpt = record.text ?? (record.value === undefined ? undefined : JSON.stringify(jsonValue(record.value)));
-    if (excerpt !== undefined) reject.excerpt = excerpt.slice(0, EXCERPT);
-  }
-  if (context.object) {
-    reject.object = context.object;
-    reject.objectLine = record.number;
+/** A reject as the run reports it: its row number in the whole input, where it sits in its object, and why. */
+export function placeReject(pending: PendingReject, at: ShardPlacement): RejectRecord {
+  const objectLine = at.objectLinesBefore + pending.position.number;
+  const where = describePosition(at.format, { ...pending.position, number: objectLine });
+  const reject: RejectRecord = { line: at.linesBefore + pending.line, ...(pending.id === undefined ? {} : { id: pending.id }), reason: `${at.object ? `${at.object} ` : ''}${where}: ${pending.problem}` };
+  if (pending.excerpt !== undefined) reject.excerpt = pending.excerpt;
+  if (at.object) {
+    reject.object = at.object;
+    reject.objectLine = objectLine;
   }
   return reject;
 }

@@ -1,5 +1,5 @@
 import type { Manifest } from '@datashunt/contracts';
-import { mapRecord, rejectFor, rowMapping, type MappedRecord } from './row-validation.js';
+import { mapRecord, pendingReject, placeReject, rowMapping, type MappedRecord } from './row-mapping.js';
 
 const task = { type: 'classification' as const, labels: ['ham', 'spam'], instruction: 'x', inputKind: 'text' as const };
 const manifest = (over: { task?: Partial<Manifest['task']>; fields?: Manifest['input']['fields']; include?: string[] } = {}) =>
@@ -8,10 +8,9 @@ const plain = rowMapping(manifest());
 const problemOf = (out: MappedRecord) => ('problem' in out ? out.problem : undefined);
 
 describe('mapRecord with the default names', () => {
-  it('accepts a valid row, extra fields included, and says it is stored as it came', () => {
-    expect(mapRecord({ id: 'a', input: 'hello', label: 'spam', group: 'x' }, plain)).toEqual({ row: { id: 'a', input: 'hello', label: 'spam' }, asIs: true });
-    expect(mapRecord({ id: 7, input: 'hello' }, plain)).toEqual({ row: { id: 7, input: 'hello' }, asIs: true });
-    expect(plain.storesLinesAsIs).toBe(true);
+  it('accepts a valid row, extra fields included', () => {
+    expect(mapRecord({ id: 'a', input: 'hello', label: 'spam', group: 'x' }, plain)).toEqual({ row: { id: 'a', input: 'hello', label: 'spam' } });
+    expect(mapRecord({ id: 7, input: 'hello' }, plain)).toEqual({ row: { id: 7, input: 'hello' } });
   });
 
   it.each([
@@ -34,9 +33,9 @@ describe('mapRecord with the default names', () => {
 
   it('reads labels written as numbers or booleans as text, and an empty label as none (then the row is re-serialised)', () => {
     const digits = rowMapping(manifest({ task: { labels: ['0', '1'] } }));
-    expect(mapRecord({ id: 1, input: 'x', label: 1 }, digits)).toEqual({ row: { id: 1, input: 'x', label: '1' }, asIs: false });
-    expect(mapRecord({ id: 1, input: 'x', label: '' }, digits)).toEqual({ row: { id: 1, input: 'x' }, asIs: false });
-    expect(mapRecord({ id: 1, input: 'x', label: null }, digits)).toEqual({ row: { id: 1, input: 'x' }, asIs: false });
+    expect(mapRecord({ id: 1, input: 'x', label: 1 }, digits)).toEqual({ row: { id: 1, input: 'x', label: '1' } });
+    expect(mapRecord({ id: 1, input: 'x', label: '' }, digits)).toEqual({ row: { id: 1, input: 'x' } });
+    expect(mapRecord({ id: 1, input: 'x', label: null }, digits)).toEqual({ row: { id: 1, input: 'x' } });
   });
 });
 
@@ -44,10 +43,8 @@ describe('mapRecord through input.fields', () => {
   const mapped = rowMapping(manifest({ fields: { id: 'ticket', text: 'body', label: 'category' }, include: ['subject', 'n'] }));
 
   it('reads the mapped columns and carries the included ones as JSON values', () => {
-    expect(mapped.storesLinesAsIs).toBe(false);
     expect(mapRecord({ ticket: '17', body: 'hi', category: 'ham', subject: 'Re: x', n: 3n }, mapped)).toEqual({
       row: { id: '17', input: 'hi', label: 'ham' },
-      asIs: true,
       columns: { subject: 'Re: x', n: 3 },
     });
     expect(mapRecord({ ticket: 2n ** 60n, body: new TextEncoder().encode('bytes as text') }, mapped)).toMatchObject({ row: { id: '1152921504606846976', input: 'bytes as text' }, columns: { subject: null, n: null } });
@@ -74,19 +71,31 @@ describe('mapRecord through input.fields', () => {
   });
 });
 
-describe('rejectFor', () => {
+describe('pendingReject and placeReject', () => {
   const record = { number: 3, text: '{"id":"a","input":"top-secret-token","label":"eggs"}', value: { id: 'a' } };
+  const single = { linesBefore: 0, objectLinesBefore: 0, format: 'jsonl' as const };
 
   it('names the line, and echoes nothing of it unless excerpts are enabled', () => {
-    const quiet = rejectFor(3, record, 'label is not one of the task\'s labels (ham, spam)', 'a', { format: 'jsonl', excerpts: false });
+    const quiet = placeReject(pendingReject(record, "label is not one of the task's labels (ham, spam)", 'a', false), single);
     expect(quiet).toEqual({ line: 3, id: 'a', reason: "line 3: label is not one of the task's labels (ham, spam)" });
     expect(JSON.stringify(quiet)).not.toContain('top-secret');
-    expect(rejectFor(3, record, 'x', undefined, { format: 'jsonl', excerpts: true }).excerpt).toBe(record.text.slice(0, 120));
-    expect(rejectFor(3, { number: 3, value: { a: 1 } }, 'x', undefined, { format: 'parquet', excerpts: true }).excerpt).toBe('{"a":1}');
+    expect(placeReject(pendingReject(record, 'x', undefined, true), single).excerpt).toBe(record.text.slice(0, 120));
+    expect(pendingReject({ number: 3, value: { a: 1 } }, 'x', undefined, true).excerpt).toBe('{"a":1}');
+  });
+
+  it('places a range-local line after the lines before its shard, in the input and in its object', () => {
+    const pending = pendingReject({ number: 2, problem: 'blank line', text: '' }, 'blank line', undefined, false);
+    expect(placeReject(pending, { linesBefore: 5_000, objectLinesBefore: 1_000, format: 'jsonl', object: 'datasets/p/b.jsonl' })).toEqual({
+      line: 5_002,
+      reason: 'datasets/p/b.jsonl line 1002: blank line',
+      object: 'datasets/p/b.jsonl',
+      objectLine: 1_002,
+    });
   });
 
   it('names the object and the record number in it for an input of many objects', () => {
-    expect(rejectFor(103, { number: 3, line: 5, problem: 'blank line' }, 'blank line', undefined, { format: 'csv', object: 'datasets/p/b.csv', excerpts: false })).toEqual({
+    const pending = pendingReject({ number: 3, line: 5, problem: 'blank line' }, 'blank line', undefined, false);
+    expect(placeReject(pending, { linesBefore: 100, objectLinesBefore: 0, format: 'csv', object: 'datasets/p/b.csv' })).toEqual({
       line: 103,
       reason: 'datasets/p/b.csv record 3 (starts on line 5): blank line',
       object: 'datasets/p/b.csv',

@@ -5,7 +5,9 @@
 // (strategy large-only) at the reference LLM (its own process, no injected delay) under a ceiling far
 // above what the machine reaches, so the pipeline is the bottleneck. Prints hard rows/s from manifest
 // drop to report; with --redis-memory, also the Redis memory held per pending llm-call job.
-//   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000]
+// Planning time: from the manifest's drop to ingest having cut the input into shards (the run's
+// progress hash gets its shard count), which reads no row however large the input.
+//   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000] [--scorers 2]
 //     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only)
 //     [--hard [--min-chars 2000] [--redis-memory]]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', multiple: true, default: ['100000'] },
     'shard-size': { type: 'string', default: '5000' },
+    scorers: { type: 'string', default: '1' },
     'worker-node-options': { type: 'string' },
     hard: { type: 'boolean', default: false },
     'min-chars': { type: 'string', default: '2000' },
@@ -98,13 +101,13 @@ process.exit(0);
 async function easyPath(file: string, n: number): Promise<string> {
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}`;
+  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}`;
 }
 
 async function hardPath(file: string, n: number): Promise<string> {
   const pipeline = await throughPipeline(file, n);
   const memory = values['redis-memory'] ? `; ${await pendingJobMemory(file, n)}` : '';
-  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); ${usage(pipeline)}${memory}`;
+  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}`;
 }
 
 function usage(pipeline: { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number> }): string {
@@ -186,8 +189,10 @@ async function throughPipeline(file: string, n: number) {
   const cpuBefore = cpuSeconds(process.pid);
   const referenceCpuBefore = referenceLlm ? cpuSeconds(referenceLlm.child.pid!) : 0;
   await dropManifest(key, benchManifest(n, `bench-${n}`));
+  const planned = plannedAt(`bench-${n}`);
   const outcome = await watcher.wait(key, 60 * 60_000);
   const seconds = (performance.now() - started) / 1000;
+  const planSeconds = ((await planned) - started) / 1000;
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   if (hard) await expectAllLarge(outcome.reportKey, n);
   const peak: Record<string, number> = {};
@@ -199,7 +204,19 @@ async function throughPipeline(file: string, n: number) {
     await stopWorker(child);
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds };
+}
+
+/**
+ * When ingest has planned the run: its progress hash has a shard count. Polled (this is a measurement
+ * script; no event says so), every 20 ms.
+ */
+async function plannedAt(runName: string): Promise<number> {
+  for (;;) {
+    const [key] = await runtime.redis.keys(`${config.QUEUE_PREFIX}:run-progress:${runName}-*`);
+    if (key && (await runtime.redis.hexists(key, 'shards'))) return performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** A hard-path figure counts only if every row was answered by the large model, not by a fallback. */
@@ -250,9 +267,11 @@ async function dropManifest(key: string, manifest: ManifestInput): Promise<void>
   await runtime.queues.add({ name: 'manifest-sweep', data: {} });
 }
 
+/** One process per service, and --scorers of the scorer (named scorer, scorer-2, ...). */
 function startWorkers(names: string[]): Map<string, ChildProcess> {
   const childEnv = values['worker-node-options'] ? { ...env, NODE_OPTIONS: values['worker-node-options'] } : env;
-  return new Map(names.map((name) => [name, spawn(process.execPath, [`services/${name}/dist/main.js`], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] })]));
+  const processes = names.flatMap((name) => (name === 'scorer' ? Array.from({ length: Number(values.scorers) }, (_, i) => [i ? `scorer-${i + 1}` : name, name] as const) : [[name, name] as const]));
+  return new Map(processes.map(([label, name]) => [label, spawn(process.execPath, [`services/${name}/dist/main.js`], { env: childEnv, stdio: ['ignore', 'inherit', 'inherit'] })]));
 }
 
 async function stopWorker(child: ChildProcess): Promise<void> {

@@ -8,11 +8,14 @@ const offset = z.number().int().nonnegative();
  * lists the objects; `object` is an index into it):
  * - bytes: an uncompressed JSONL object's lines that start in [start, end);
  * - groups: a Parquet object's row groups [start, end);
- * - whole: an object read from its first byte (gzip'd, or CSV, whose quoted fields may hold line breaks).
+ * - whole: a small object read from its first byte (gzip'd, or CSV, whose quoted fields may hold line breaks);
+ * - staged: part `part` of such an object too large for one shard, which ingest staged as shards of
+ *   records (runKeys().staged), numbered from `firstRecord`.
  */
 export const InputRangeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bytes'), object: objectIndex, start: offset, end: offset }),
   z.object({ kind: z.literal('groups'), object: objectIndex, start: offset, end: offset }),
   z.object({ kind: z.literal('whole'), object: objectIndex }),
+  z.object({ kind: z.literal('staged'), object: objectIndex, part: offset, firstRecord: z.number().int().positive() }),
 ]);
 export type InputRange = z.infer<typeof InputRangeSchema>;

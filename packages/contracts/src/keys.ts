@@ -9,6 +9,8 @@ export function runKeys(prefix: string, runId: string) {
     state: `${root}state.json`,
     /** The objects the run reads and how (RunInputs). */
     inputs: `${root}inputs.json`,
+    /** A shard of records of an input object that cannot be cut by bytes (gzip'd, CSV), staged by ingest. */
+    staged: (object: number, part: number) => `${root}staged/${pad(object)}-${pad(part)}.jsonl`,
     /** The scorer's compact rows for the router (CompactScoredRow). */
     scored: (i: number) => `${root}scored/${pad(i)}.jsonl`,
     /** A paid large-model answer, by request hash: the run's durable answer log. */

@@ -9,3 +9,4 @@ export * from './run-catalog.js';
 export * from './input-ranges.js';
 export * from './shard-routing.js';
 export * from './line-numbers.js';
+export * from './staged-records.js';

@@ -56,7 +56,7 @@ describe('planRanges', () => {
       { kind: 'bytes', object: 0, start: 500_000, end: 750_000 },
       { kind: 'bytes', object: 0, start: 750_000, end: 1_000_000 },
     ]);
-    expect(planRanges([object({ size: 100_000, bytesPerLine: 10 })], 10)).toHaveLength(2);
+    expect(planRanges([object({ size: 40_000, bytesPerLine: 10 })], 10)).toHaveLength(3);
   });
 
   it('keeps gzip and CSV objects whole, groups Parquet row groups, and plans one range for an empty object', () => {

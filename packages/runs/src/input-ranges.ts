@@ -5,7 +5,7 @@ import { getStream, objectByteRanges } from '@datashunt/storage';
 import type { InputObject } from './records.js';
 
 /** No byte range smaller than this: below it, a shard's fixed costs (jobs, objects) outweigh its rows. */
-export const MIN_RANGE_BYTES = 64 * 1024;
+export const MIN_RANGE_BYTES = 16 * 1024;
 const LF = 0x0a;
 
 /**

@@ -1,10 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { runKeys, type InputRange, type ResultRecord } from '@datashunt/contracts';
-import { mappedColumns, mapRecord, rowMapping, type PendingReject } from '@datashunt/formats';
-import { getBytes, getJson, getJsonIfExists, isNotFound, putBytes, putJson, readAllJsonl, readJsonl, toJsonl } from '@datashunt/storage';
+import { mappedColumns, mapRecord, rowMapping, type InputRecord, type PendingReject } from '@datashunt/formats';
+import { getBytes, getJson, getJsonIfExists, isNotFound, putBytes, putJson, readAllJsonl, readJsonl, readLines, toJsonl } from '@datashunt/storage';
 import { decodeScoredRows, encodeScoredRows, type CompactScoredRow } from './compact-scored.js';
 import { readRangeRecords } from './input-ranges.js';
 import { PromiseCache } from './promise-cache.js';
+import { stagedRecord } from './staged-records.js';
 import type { GuaranteeOutcome, HardRow, PartSummary, RunInputs, RunPlan, RunSnapshot, ShardPart, ShardRecord } from './records.js';
 
 /**
@@ -84,11 +85,21 @@ export class RunStore {
     const mapping = rowMapping(manifest, inputs.image);
     const object = inputs.objects[range.object];
     if (!object) throw new Error(`run ${runId}: its plan names input object ${range.object}, but inputs.json lists ${inputs.objects.length}`);
-    for await (const record of readRangeRecords(this.s3, object, range, mappedColumns(mapping))) {
+    const records = range.kind === 'staged' ? this.stagedRecords(outputPrefix, runId, range) : readRangeRecords(this.s3, object, range, mappedColumns(mapping));
+    for await (const record of records) {
       const mapped = record.problem === undefined ? mapRecord(record.value, mapping) : { problem: record.problem };
       if ('problem' in mapped) yield { record, problem: mapped.problem, ...(mapped.id === undefined ? {} : { id: mapped.id }) };
       else yield { row: { line: record.number, ...mapped.row, ...(mapped.columns ? { columns: mapped.columns } : {}) } };
     }
+  }
+
+  /** A shard of an object ingest staged (one that cannot be cut by bytes), as stagedLine lines. */
+  writeStaged(outputPrefix: string, runId: string, object: number, part: number, lines: string[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).staged(object, part)), `${lines.join('\n')}\n`);
+  }
+
+  private async *stagedRecords(outputPrefix: string, runId: string, range: Extract<InputRange, { kind: 'staged' }>): AsyncGenerator<InputRecord> {
+    for await (const { text } of readLines(this.s3, this.ref(this.keys(outputPrefix, runId).staged(range.object, range.part)))) yield stagedRecord(text, range.firstRecord);
   }
 
   writeScored(outputPrefix: string, runId: string, shard: number, rows: CompactScoredRow[]) {

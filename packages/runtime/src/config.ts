@@ -107,6 +107,11 @@ export const ConfigSchema = z.object({
    * object a manifest names, and rejects must not copy its contents into run outputs.
    */
   REJECT_EXCERPTS: bool.default(false),
+  /**
+   * A gzip'd or CSV input object larger than this is staged by ingest as shards of records (it cannot
+   * be cut by bytes); a smaller one is one shard, read whole by one scorer.
+   */
+  STAGE_ABOVE_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   /** At start-up, warn when Redis has AOF off or evicts keys (CONFIG GET); off where CONFIG is not wanted at all. */
   REDIS_CHECK_SETTINGS: bool.default(true),
 });

@@ -1,12 +1,13 @@
 import { UnrecoverableError, WaitingChildrenError, type FlowJob, type Job } from 'bullmq';
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
-import { planRanges, RunCancellation, RunProgress, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putJson } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
 import { forgetManifest } from '../manifest-enqueue.js';
 import { checkPlannable } from '../plan-checks.js';
+import { planShardRanges } from '../staging.js';
 
 const DEFAULT_OUTPUT_PREFIX = 'runs/';
 
@@ -201,8 +202,8 @@ async function planResume(runtime: Runtime, runs: RunStore, control: RunControl,
 }
 
 /**
- * Plans the run's shards from its objects' sizes (planRanges: no row is read here; each scorer reads
- * and checks its own range) and adds a score -> route flow per shard, except for shards whose part an
+ * Plans the run's shards from its objects' sizes (planShardRanges: no row is read here, but for large
+ * objects that cannot be cut by bytes; each scorer reads and checks its own range) and adds a score -> route flow per shard, except for shards whose part an
  * earlier attempt already finished. The ranges are cut once and kept in the run's state object, so a
  * retried plan or a resume numbers the same rows the same way.
  */
@@ -214,7 +215,7 @@ async function planShards(runtime: Runtime, runs: RunStore, control: RunControl,
   await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
   let plan = await runs.planIfExists(outputPrefix, runId);
   if (!plan) {
-    const ranges = planRanges(reading.objects, manifest.shardSize);
+    const ranges = await planShardRanges(runs, { outputPrefix, runId, shardSize: manifest.shardSize }, reading, runtime.config.STAGE_ABOVE_BYTES);
     plan = { shards: ranges.length, ranges };
     await runs.savePlan(outputPrefix, runId, plan);
   }

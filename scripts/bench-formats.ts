@@ -1,7 +1,7 @@
 /**
  * Input format reading speed: the same rows as plain JSONL (the baseline), gzip'd JSONL, CSV (its own
  * column names, read through a field mapping) and Parquet (snappy, row groups of --row-group rows),
- * each read the way ingest reads them (packages/formats readers, then services/ingest's mapRecord to a
+ * each read the way ingest reads them (packages/formats readers, then @datashunt/formats' mapRecord (what a scorer runs) to a
  * validated row), from local files so that what is measured is the reader, not S3. Each reader runs
  * in its own process, so its peak RSS is its own; runs alternate the order.
  *
@@ -23,8 +23,7 @@ import { asyncBufferFromFile } from 'hyparquet';
 import { fileWriter, parquetWriteRows } from 'hyparquet-writer';
 import type { Manifest } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
-import { gunzipChunks, readCsvRecords, readJsonlRecords, readParquetLayout, readParquetRecords, type InputRecord } from '@datashunt/formats';
-import { mapRecord, mappedColumns, rowMapping } from '../services/ingest/src/row-validation.js';
+import { gunzipChunks, mapRecord, mappedColumns, readCsvRecords, readJsonlRecords, readParquetLayout, readParquetRecords, rowMapping, type InputRecord } from '@datashunt/formats';
 
 const READERS = ['jsonl', 'jsonl.gz', 'csv', 'parquet'] as const;
 type Reader = (typeof READERS)[number];

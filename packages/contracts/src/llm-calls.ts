@@ -12,3 +12,6 @@ export interface LlmCallObservation {
   tokens?: Tokens;
   costUsd?: number;
 }
+
+/** A provider's per-file limits of its batch interface (OpenAI's): requests per input file, and its size. */
+export const BATCH_FILE_LIMITS = { requests: 50_000, bytes: 200 * 1024 * 1024 } as const;

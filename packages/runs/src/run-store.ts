@@ -92,6 +92,12 @@ export class RunStore {
     return this.rowOf(this.keys(outputPrefix, runId).hardRows(shard), line);
   }
 
+  /** A shard's hard rows with lines from..to (inclusive), in line order: what one llm-batch job asks. */
+  async hardRowsBetween(outputPrefix: string, runId: string, shard: number, fromLine: number, toLine: number): Promise<HardRow[]> {
+    const rows = await this.rowsOf(this.keys(outputPrefix, runId).hardRows(shard));
+    return [...rows.values()].filter((row) => row.line >= fromLine && row.line <= toLine).sort((a, b) => a.line - b.line);
+  }
+
   /** A guarantee run's sampling round: its rows, as hard rows, in an object of their own. */
   writeSampleRows(outputPrefix: string, runId: string, round: number, rows: HardRow[]) {
     return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).sampleRows(round)), toJsonl(rows));
@@ -102,12 +108,15 @@ export class RunStore {
   }
 
   private async rowOf(key: string, line: number): Promise<HardRow | undefined> {
-    const rows = await this.hardRowShards.get(key, async () => {
+    return (await this.rowsOf(key)).get(line);
+  }
+
+  private rowsOf(key: string): Promise<Map<number, HardRow>> {
+    return this.hardRowShards.get(key, async () => {
       const byLine = new Map<number, HardRow>();
       for await (const row of readJsonl<HardRow>(this.s3, this.ref(key))) byLine.set(row.line, row);
       return byLine;
     });
-    return rows.get(line);
   }
 
   saveGuarantee(outputPrefix: string, runId: string, outcome: GuaranteeOutcome) {

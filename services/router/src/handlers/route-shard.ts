@@ -1,8 +1,9 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
+import { attemptParts, jobId, LlmCallResultSchema, LlmCallResultsSchema, type LlmCallResult } from '@datashunt/contracts';
 import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
+import { batchFailureOf, llmBatchChildren } from '../batch-children.js';
 import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
 
 export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
@@ -47,12 +48,16 @@ export function routeShardHandler(runtime: Runtime) {
           const hardRows: HardRow[] = hard.map(({ row, fallbackIndex }) => ({ line: row.line, input: inputs.get(row.line)!, probs: row.p1, fallbackLabel: manifest.task.labels[fallbackIndex]! }));
           // Written before the jobs exist, so every llm-call finds its row.
           await runs.writeHardRows(outputPrefix, runId, shard, hardRows);
-          const calls: CatalogJob<'llm-call'>[] = hard.map(({ row }) => ({
-            name: 'llm-call',
-            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
-            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
-          }));
+          const parent = { id: job.id!, queue: runtime.queues.qualified('route') };
+          const calls: CatalogJob<'llm-call' | 'llm-batch'>[] =
+            manifest.largeModel.mode === 'batch'
+              ? llmBatchChildren(manifest, hardRows, { runId, outputPrefix, shard, attempt }, parent)
+              : hard.map(({ row }) => ({
+                  name: 'llm-call',
+                  data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
+                  // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
+                  opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent, ignoreDependencyOnFailure: true },
+                }));
           await runtime.queues.addBulk(calls);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
@@ -63,12 +68,15 @@ export function routeShardHandler(runtime: Runtime) {
 
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
         const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
+        // A child answers one row (llm-call) or several ({rows}: llm-batch).
         for (const value of Object.values(values)) {
-          const parsed = LlmCallResultSchema.safeParse(value);
-          if (parsed.success) answers.set(parsed.data.line, parsed.data);
+          const one = LlmCallResultSchema.safeParse(value);
+          const many = one.success ? undefined : LlmCallResultsSchema.safeParse(value);
+          for (const answer of one.success ? [one.data] : many?.success ? many.data.rows : []) answers.set(answer.line, answer);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
+        const batchFailure = batchFailureOf(failures);
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line) ?? batchFailure(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
         await progress.shardDone(runId, shard);

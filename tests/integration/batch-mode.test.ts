@@ -1,4 +1,5 @@
 import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report, type ResultRecord } from '@datashunt/contracts';
+import { cancelRun } from '@datashunt/cli';
 import { BudgetMeter } from '@datashunt/llm';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { waitUntil } from '../support/cli';
@@ -9,7 +10,7 @@ const BATCH_PRICE = { inputPer1M: 0.075, outputPer1M: 0.3 };
 
 interface ReferenceStats {
   requests: number;
-  batches: { created: number; completed: number; expired: number; linesAnswered: number; linesFailed: number };
+  batches: { created: number; completed: number; expired: number; cancelled: number; linesAnswered: number; linesFailed: number };
 }
 
 /** Batch mode on the test stack: hard rows go through the reference LLM's files + batches interface. */
@@ -159,5 +160,36 @@ describe('batch mode', () => {
     expect(results.filter((r) => r.source === 'large').every((r) => r.cached && r.cost === 0 && !r.batch)).toBe(true);
     expect(report.batch).toBeNull();
     expect(report.largeModelCalls.paid).toBe(0);
+  });
+
+  it('cancels its batch when the run is cancelled, and falls its rows back as cancelled, unpaid', async () => {
+    const before = await stats();
+    await admin('batch/settings', { completionDelayMs: 600_000 });
+    const llm = stack.runtime.queues.queue('llm');
+    const rows = test.slice(700, 800);
+    const finished = run('batch-cancelled', rows, (key) => batchManifest(key, { shardSize: 1_000 }));
+    try {
+      const job = await waitUntil('an llm-batch job with its batch created', async () => {
+        const jobs = await llm.getJobs(['delayed', 'active', 'waiting']);
+        return jobs.find((j) => j.name === 'llm-batch' && j.data.batchIds?.length === 1);
+      });
+      await cancelRun(stack.runtime, job.data.runId, 'batch-mode test');
+    } finally {
+      await admin('batch/settings', { completionDelayMs: 100 });
+    }
+    const { runId, results, report } = await finished;
+
+    expect(report.status).toBe('cancelled');
+    expect(results.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    const fellBack = results.filter((r) => r.source === 'fallback');
+    expect(fellBack.length).toBeGreaterThan(0);
+    expect(fellBack.every((r) => r.fallbackReason === 'cancelled' && r.cost === 0)).toBe(true);
+    expect(report.bySource.large).toBe(0);
+    const after = await stats();
+    expect(after.batches.cancelled - before.batches.cancelled).toBe(1);
+    expect(after.batches.linesAnswered).toBe(before.batches.linesAnswered);
+    const spend = await budget().usage(runId);
+    expect(spend).toMatchObject({ paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 0 });
+    expect(await reservedMicroUsd(runId)).toBe(0);
   });
 });

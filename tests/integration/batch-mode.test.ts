@@ -7,6 +7,7 @@ import { spamManifest, startSpamStack, toJsonl, type SpamRow, type TestStack } f
 
 const SYNC_PRICE = { inputPer1M: 0.15, outputPer1M: 0.6 };
 const BATCH_PRICE = { inputPer1M: 0.075, outputPer1M: 0.3 };
+const GOOD_KEY = 'sk-batch-mode-accepted';
 
 interface ReferenceStats {
   requests: number;
@@ -46,7 +47,14 @@ describe('batch mode', () => {
   const atBatchPrice = (r: ResultRecord) => (r.tokens.input * BATCH_PRICE.inputPer1M + r.tokens.output * BATCH_PRICE.outputPer1M) / 1e6;
 
   beforeAll(async () => {
-    const started = await startSpamStack({ env: { LLM_BATCH_POLL_MS: '100', LLM_BATCH_RETRIES: '1' } });
+    const started = await startSpamStack({
+      referenceApiKey: GOOD_KEY,
+      env: { LLM_BATCH_POLL_MS: '100', LLM_BATCH_RETRIES: '1', OPENAI_API_KEY: GOOD_KEY, WRONG_KEY: 'sk-not-issued' },
+      endpoints: (base) => ({
+        default: { baseURL: base, apiKeyEnv: 'OPENAI_API_KEY', maxRequestsPerMinute: 60_000 },
+        'bad-key': { baseURL: base, apiKeyEnv: 'WRONG_KEY', maxRequestsPerMinute: 60_000 },
+      }),
+    });
     stack = started.stack;
     test = started.splits.test;
     await admin('batch/settings', { completionDelayMs: 100 });
@@ -191,5 +199,21 @@ describe('batch mode', () => {
     const spend = await budget().usage(runId);
     expect(spend).toMatchObject({ paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 0 });
     expect(await reservedMicroUsd(runId)).toBe(0);
+  });
+
+  it('trips the run breaker on a refused key: its rows fall back at once and the run fails with the provider\'s message', async () => {
+    const rows = test.slice(800, 900);
+    const { runId, results, report } = await run('batch-bad-key', rows, (key) =>
+      batchManifest(key, { shardSize: 1_000, largeModel: { endpoint: 'bad-key', model: 'reference-generalist', mode: 'batch', pricing: { ...SYNC_PRICE, batch: BATCH_PRICE } } }),
+    );
+    expect(report.status).toBe('failed');
+    expect(report.failure).toMatch(/401/);
+    expect(results.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    const fellBack = results.filter((r) => r.source === 'fallback');
+    expect(fellBack.length).toBeGreaterThan(0);
+    expect(fellBack.every((r) => r.fallbackReason === 'llm_error' && /401|Incorrect API key/.test(r.error ?? ''))).toBe(true);
+    // Refused before anything was reserved.
+    expect(await budget().usage(runId)).toMatchObject({ sent: 0, paidCalls: 0 });
+    expect(Number(await stack.runtime.redis.hget(`${stack.runtime.config.QUEUE_PREFIX}:llm-budget:${runId}`, 'reserved') ?? 0)).toBe(0);
   });
 });

@@ -61,6 +61,8 @@ export class BatchRequests {
    */
   async submit(context: BatchContext, rows: BatchRow[], round: number): Promise<{ batchIds: string[]; overBudget: number[] }> {
     const spec = context.manifestLargeModel;
+    // Asked first: an endpoint that refuses the run (a bad key) does so before anything is reserved.
+    const existing = await this.ownBatches(context, round);
     const reserved: Array<{ line: string; bytes: number }> = [];
     const overBudget: number[] = [];
     for (const row of rows) {
@@ -73,7 +75,6 @@ export class BatchRequests {
       reserved.push({ line, bytes: Buffer.byteLength(line) + 1 });
     }
     const chunks = splitWithinBatchLimits(reserved, (r) => r.bytes).map((chunk) => chunk.map((r) => r.line));
-    const existing = chunks.length ? await this.ownBatches(context, round) : new Map<string, string>();
     const batchIds: string[] = [];
     for (const [i, chunk] of chunks.entries()) {
       batchIds.push(existing.get(String(i)) ?? (await this.create(context, chunk, round, i)));

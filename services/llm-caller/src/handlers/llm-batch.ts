@@ -6,6 +6,9 @@ import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { fallbackResult } from '../fallback.js';
 import { deferJob, largeModelClient } from '../large-model.js';
 
+/** Why a job asks no more: its run was cancelled, or its breaker tripped. */
+type Stop = { reason: 'cancelled' | 'llm_error'; message: string };
+
 /** A row of the job: what it asks and what it falls back on. */
 interface AskedRow extends BatchRow {
   hard: HardRow;
@@ -48,7 +51,7 @@ export function llmBatchHandler(runtime: Runtime) {
         callKey: job.id!,
         since: job.timestamp,
       };
-      const stopped = async (): Promise<{ reason: 'cancelled' | 'llm_error'; message: string } | null> => {
+      const stopped = async (): Promise<Stop | null> => {
         const cancelled = await cancellation.cancelled(runId);
         if (cancelled !== null) return { reason: 'cancelled', message: `not asked: the run was ${cancelled}` };
         const tripped = await breaker.tripped(runId);
@@ -77,6 +80,16 @@ export function llmBatchHandler(runtime: Runtime) {
           await job.updateData({ ...job.data, round, batchIds: submitted.batchIds, overBudgetLines: [...overBudget] });
           if (submitted.batchIds.length) await waitForBatches();
         }
+        return await conclude(known, stop);
+      } catch (error) {
+        if (!RunBreaker.isFatal(error)) throw error;
+        // No retry can fix it: the rows not answered yet fall back now, as the breaker makes every other job's do.
+        await breaker.trip(runId, error.message);
+        return conclude(await batches.known(context, rows), { reason: 'llm_error', message: `not asked: the run stopped calling the endpoint (${error.message})` });
+      }
+
+      /** One result per row: its answer, or a fallback with why. */
+      async function conclude(known: Map<number, Completion>, stop: Stop | null): Promise<{ rows: LlmCallResult[] }> {
         const results = rows.map((row): LlmCallResult => {
           const completion = known.get(row.line);
           if (completion) return toResult(row, completion);
@@ -87,9 +100,6 @@ export function llmBatchHandler(runtime: Runtime) {
         for (const result of results) if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
         await progress.answered(runId, results.length);
         return { rows: results };
-      } catch (error) {
-        if (RunBreaker.isFatal(error)) await breaker.trip(runId, error.message);
-        throw error;
       }
     },
   });

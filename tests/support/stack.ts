@@ -35,6 +35,8 @@ export interface TestStack extends LocalStack {
   /** Announces an object already in the bucket, as S3 would on a PUT. */
   announce(key: string): Promise<void>;
   ingestPort(): number;
+  /** The reference LLM's http://host:port, for its /admin routes (faults, stats, batch settings). */
+  referenceLlmUrl: string;
   dispose(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     registry: new ModelRegistry(s3, bucket),
     put: (key, body) => putBytes(s3, { bucket, key }, body),
     ingestPort: () => ingest.port(),
+    referenceLlmUrl: llm.url,
     async dropManifest(key, manifest) {
       await putJson(s3, { bucket, key }, manifest);
       await announce(key);

@@ -67,4 +67,19 @@ describe('RunReportTally', () => {
     t.addResult(result({}));
     expect(t.build({ runId: 'r', manifestKey: 'k', manifest, createdAt: new Date().toISOString(), finishedAt: new Date() }).accuracy).toBeNull();
   });
+
+  it('reports batch rows at the batch price and the dollars saved against the sync price, through merged shard states too', () => {
+    const shard = new RunReportTally();
+    shard.addResult(result({ source: 'large', batch: true, tokens: { input: 1_000, output: 2 }, cost: 0.000502 }));
+    shard.addResult(result({ source: 'fallback', fallbackReason: 'unresolved', batch: true, tokens: { input: 1_000, output: 2 }, cost: 0.000502 }));
+    shard.addResult(result({ source: 'large', cached: true, tokens: { input: 1_000, output: 2 } }));
+    const merged = new RunReportTally();
+    merged.merge(shard.state());
+    const r = merged.build({ runId: 'r', manifestKey: 'm', manifest, createdAt: '2026-01-01T00:00:00.000Z', finishedAt: new Date('2026-01-01T00:00:01.000Z') });
+    // Sync price: 1 per 1M input, 2 per 1M output: 2 rows x (1000 + 4) micro-dollars.
+    expect(r.batch).toEqual({ rows: 2, tokens: { input: 2_000, output: 4 }, costUsd: 0.001004, syncCostUsd: 0.002008, savedUsd: 0.001004 });
+    const none = new RunReportTally();
+    none.addResult(result({ source: 'large', tokens: { input: 10, output: 1 }, cost: 0.000012 }));
+    expect(none.build({ runId: 'r', manifestKey: 'm', manifest, createdAt: '2026-01-01T00:00:00.000Z', finishedAt: new Date('2026-01-01T00:00:01.000Z') }).batch).toBeNull();
+  });
 });

@@ -20,6 +20,8 @@ export interface TallyState {
   cached: number;
   tokens: { input: number; output: number };
   cost: number;
+  /** Results answered through the batch interface, their tokens and cost (absent in states written before batch mode). */
+  batch?: { rows: number; tokens: { input: number; output: number }; cost: number };
   accuracy: { overall: AccuracyCounts; perClass: AccuracyCounts; perSource: AccuracyCounts };
   versions: { specific: string[]; learnable: string[] };
 }
@@ -38,6 +40,7 @@ export class RunReportTally {
   private cached = 0;
   private readonly tokens = { input: 0, output: 0 };
   private cost = 0;
+  private readonly batch = { rows: 0, tokens: { input: 0, output: 0 }, cost: 0 };
   private readonly overall = new AccuracyTally();
   private readonly perClass = new AccuracyTally();
   private readonly perSource = new AccuracyTally();
@@ -55,6 +58,7 @@ export class RunReportTally {
     this.tokens.input += r.tokens.input;
     this.tokens.output += r.tokens.output;
     this.cost += r.cost;
+    if (r.batch) this.addBatch({ rows: 1, tokens: r.tokens, cost: r.cost });
     (r.source === 'learnable' ? this.versions.learnable : this.versions.specific).add(r.modelVersion);
     if (r.gold !== undefined) {
       const correct = r.gold === r.label;
@@ -62,6 +66,13 @@ export class RunReportTally {
       this.perClass.add(r.gold, correct);
       this.perSource.add(r.source, correct);
     }
+  }
+
+  private addBatch(b: NonNullable<TallyState['batch']>): void {
+    this.batch.rows += b.rows;
+    this.batch.tokens.input += b.tokens.input;
+    this.batch.tokens.output += b.tokens.output;
+    this.batch.cost += b.cost;
   }
 
   addRejects(count = 1): void {
@@ -79,6 +90,7 @@ export class RunReportTally {
       cached: this.cached,
       tokens: { ...this.tokens },
       cost: this.cost,
+      batch: { rows: this.batch.rows, tokens: { ...this.batch.tokens }, cost: this.batch.cost },
       accuracy: { overall: this.overall.counts(), perClass: this.perClass.counts(), perSource: this.perSource.counts() },
       versions: { specific: [...this.versions.specific], learnable: [...this.versions.learnable] },
     };
@@ -95,11 +107,19 @@ export class RunReportTally {
     this.tokens.input += s.tokens.input;
     this.tokens.output += s.tokens.output;
     this.cost += s.cost;
+    if (s.batch) this.addBatch(s.batch);
     this.overall.merge(s.accuracy.overall);
     this.perClass.merge(s.accuracy.perClass);
     this.perSource.merge(s.accuracy.perSource);
     s.versions.specific.forEach((v) => this.versions.specific.add(v));
     s.versions.learnable.forEach((v) => this.versions.learnable.add(v));
+  }
+
+  /** The batch rows, their cost, and the dollars saved against the same tokens sent synchronously; null without batch rows. */
+  private batchSavings(manifest: RunManifest): Report['batch'] {
+    if (this.batch.rows === 0) return null;
+    const sync = syncCostUsd(this.batch.tokens, manifest.largeModel.pricing);
+    return { rows: this.batch.rows, tokens: { ...this.batch.tokens }, costUsd: round(this.batch.cost, 6), syncCostUsd: round(sync, 6), savedUsd: round(sync - this.batch.cost, 6) };
   }
 
   build(args: {
@@ -154,6 +174,7 @@ export class RunReportTally {
       requests: args.requests ?? null,
       tokens: { ...this.tokens },
       costUsd: round(this.cost, 6),
+      batch: this.batchSavings(manifest),
       budgetUsd: manifest.budgetUsd,
       accuracy: graded
         ? {
@@ -165,6 +186,11 @@ export class RunReportTally {
       wallSeconds: round((args.finishedAt.getTime() - Date.parse(args.createdAt)) / 1000, 3),
     };
   }
+}
+
+/** What the batch rows' tokens would have cost as synchronous calls, at the manifest's prices. */
+function syncCostUsd(tokens: { input: number; output: number }, pricing: RunManifest['largeModel']['pricing']): number {
+  return (tokens.input * pricing.inputPer1M + tokens.output * pricing.outputPer1M) / 1e6;
 }
 
 function round(value: number, digits: number): number {

@@ -19,6 +19,9 @@ export function formatReport(report: Report): string {
       (Object.keys(report.fallbackReasons).length ? ` (${Object.entries(report.fallbackReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''),
     `  query proportion ${pct(report.queryProportion)}   large-model calls: ${report.largeModelCalls.paid} paid, ${report.largeModelCalls.cached} cached`,
     `  tokens in ${report.tokens.input}, out ${report.tokens.output}   cost $${report.costUsd.toFixed(6)} of $${report.budgetUsd} budget`,
+    ...(report.batch
+      ? [`  batch: ${report.batch.rows} rows answered through the batch interface for $${report.batch.costUsd.toFixed(6)}, saved $${report.batch.savedUsd.toFixed(6)} against $${report.batch.syncCostUsd.toFixed(6)} as synchronous calls`]
+      : []),
     ...(report.requests
       ? [`  requests sent ${report.requests.sent}: ${report.requests.paid} answered (paid), ${report.requests.possiblyPaid} timed out or cut off (possibly billed, $${report.requests.possiblyPaidUsd.toFixed(6)} reserved)`]
       : []),

@@ -17,6 +17,8 @@ export function runKeys(prefix: string, runId: string) {
     answer: (hash: string) => `${root}answers/${hash}.json`,
     /** The inputs of the rows of a shard the router may send to the large model, written by the scorer and read by the llm-caller: row text stays in S3, never in job data. */
     hardRows: (i: number) => `${root}hard/${pad(i)}.jsonl`,
+    /** Batch mode: the rows of a shard the router sent to the large model, read by its llm-batch jobs. */
+    batchRows: (i: number) => `${root}batch/${pad(i)}.jsonl`,
     /** The guarantee run's chosen threshold and the rows it sampled (see GuaranteeOutcome). */
     guarantee: `${root}guarantee.json`,
     part: (i: number) => `${root}parts/${pad(i)}.jsonl`,

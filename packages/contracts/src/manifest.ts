@@ -72,14 +72,22 @@ export const OutputSchema = z.strictObject({
 });
 export type OutputSpec = z.infer<typeof OutputSchema>;
 
+const TokenPriceSchema = z.strictObject({
+  inputPer1M: z.number().nonnegative(),
+  outputPer1M: z.number().nonnegative(),
+});
+
+/** How hard rows reach the large model: one chat completion each, or the provider's batch interface (files + batches). */
+export const LargeModelModeSchema = z.enum(['sync', 'batch']);
+export type LargeModelMode = z.infer<typeof LargeModelModeSchema>;
+
 export const LargeModelSchema = z.strictObject({
   /** One of the operator's declared endpoints (never a URL: the endpoint's key goes only to it). */
   endpoint: EndpointNameSchema.default(DEFAULT_ENDPOINT),
   model: z.string().min(1).max(200),
-  pricing: z.strictObject({
-    inputPer1M: z.number().nonnegative(),
-    outputPer1M: z.number().nonnegative(),
-  }),
+  /** Prices of synchronous calls; `batch`: the provider's batch price (required in batch mode, typically half). */
+  pricing: TokenPriceSchema.extend({ batch: TokenPriceSchema.optional() }),
+  mode: LargeModelModeSchema.default('sync'),
   /** At most the endpoint's ceiling; unset: the ceiling. */
   rateLimitRpm: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().default(8),
@@ -138,7 +146,17 @@ type FieldIssue = { path: string; message: string };
  * out of ManifestSchema so that it stays a plain object schema (others derive partial schemas from it).
  */
 export function manifestFieldIssues(manifest: Manifest): FieldIssue[] {
-  return [...fieldMappingIssues(manifest.task.inputKind, manifest.input.fields ?? {}), ...tableColumnIssues(manifest.task.labels, manifest.output)];
+  return [
+    ...fieldMappingIssues(manifest.task.inputKind, manifest.input.fields ?? {}),
+    ...tableColumnIssues(manifest.task.labels, manifest.output),
+    ...batchModeIssues(manifest.largeModel),
+  ];
+}
+
+/** Batch mode is priced at the batch price, so the manifest must say what it is. */
+function batchModeIssues(largeModel: LargeModelSpec): FieldIssue[] {
+  if (largeModel.mode !== 'batch' || largeModel.pricing.batch) return [];
+  return [{ path: 'largeModel.pricing.batch', message: 'largeModel.mode "batch" needs the batch price: {"inputPer1M": N, "outputPer1M": N}' }];
 }
 
 /** The input must be mapped as the task's kind, once, and no column may serve two roles. */

@@ -12,6 +12,6 @@ describe('attemptsToRideOut', () => {
   });
 
   it('is set on every job that reads or writes run data, and not on distillation', () => {
-    expect(Object.entries(catalog).filter(([, e]) => 'ridesOutOutages' in e.options).map(([n]) => n).sort()).toEqual(['finalize-run', 'llm-call', 'manifest-ingest', 'route-shard', 'score-shard']);
+    expect(Object.entries(catalog).filter(([, e]) => 'ridesOutOutages' in e.options).map(([n]) => n).sort()).toEqual(['finalize-run', 'llm-batch', 'llm-call', 'manifest-ingest', 'route-shard', 'score-shard']);
   });
 });

@@ -47,6 +47,21 @@ const LlmCall = RunRef.extend({
 });
 
 /**
+ * A shard's hard rows with lines fromLine..toLine (a part of at most the provider's per-file limits),
+ * asked through the provider's batch interface. The rest is the job's progress, kept in its data so a
+ * retry or a poll carries on: the round (each resubmits the rows still unanswered), the batches of the
+ * round in flight, and the rows the budget refused (they are not asked again).
+ */
+const LlmBatch = RunRef.extend({
+  shard: z.number().int().nonnegative(),
+  fromLine: z.number().int().positive(),
+  toLine: z.number().int().positive(),
+  round: z.number().int().nonnegative().default(0),
+  batchIds: z.array(z.string()).default([]),
+  overBudgetLines: z.array(z.number().int().positive()).default([]),
+});
+
+/**
  * A guarantee run routes after its sampling phase, without a score child: the job carries the
  * threshold, the versions that scored (and the lines the shard held), and the large answers the sampling bought for the shard's rows
  * (labels and costs, no row text), which those rows keep.
@@ -96,6 +111,11 @@ export const catalog = {
     queue: 'llm',
     schema: LlmCall,
     options: { ridesOutOutages: true, attempts: 6, backoff: { type: 'exponential', delay: 1_000 }, ...kept },
+  },
+  'llm-batch': {
+    queue: 'llm',
+    schema: LlmBatch,
+    options: { ridesOutOutages: true, attempts: 6, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },
   'finalize-run': {
     queue: 'finalize',

@@ -47,6 +47,14 @@ export const ReportSchema = z.object({
     .default(null),
   tokens: TokensSchema,
   costUsd: z.number(),
+  /**
+   * Rows the large model answered through the batch interface (paid, not cached), what they cost at the
+   * batch price, what the same tokens cost at the synchronous price, and the difference. Null: no batch rows.
+   */
+  batch: z
+    .object({ rows: z.number().int(), tokens: TokensSchema, costUsd: z.number(), syncCostUsd: z.number(), savedUsd: z.number() })
+    .nullable()
+    .default(null),
   budgetUsd: z.number(),
   accuracy: z
     .object({

@@ -36,6 +36,8 @@ export const ResultRecordSchema = z.object({
   error: z.string().optional(),
   /** Set when the large model's answer came from the response cache (nothing was paid). */
   cached: z.boolean().optional(),
+  /** Set when the large model answered through the provider's batch interface (priced at the batch price). */
+  batch: z.boolean().optional(),
   gold: z.string().optional(),
   /** The specific small model's probability per label (output.probabilities). */
   probabilities: z.record(z.string(), z.number()).optional(),
@@ -65,10 +67,15 @@ export const LlmCallResultSchema = z.object({
   tokens: TokensSchema,
   cost: z.number().nonnegative(),
   cached: z.boolean(),
+  /** Answered through the provider's batch interface. */
+  batch: z.boolean().optional(),
   fallbackReason: FallbackReasonSchema.optional(),
   error: z.string().optional(),
 });
 export type LlmCallResult = z.infer<typeof LlmCallResultSchema>;
+
+/** What an llm-batch job (or a grouped llm-call) returns to its route parent: one result per row. */
+export const LlmCallResultsSchema = z.object({ rows: z.array(LlmCallResultSchema) });
 
 /**
  * The columns of results.csv and results.parquet, in order, before the probability columns (one per

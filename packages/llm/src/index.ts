@@ -5,3 +5,4 @@ export * from './budget-meter.js';
 export * from './endpoint-rate-limiter.js';
 export * from './large-model-client.js';
 export * from './run-breaker.js';
+export * from './batch-requests.js';

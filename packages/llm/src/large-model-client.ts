@@ -61,7 +61,7 @@ export type ClassifyOutcome =
   | { kind: 'unresolved'; raw: string; tokens: Tokens; costUsd: number; cached: boolean }
   | { kind: 'over_budget' };
 
-interface Completion extends CachedCompletion {
+export interface Completion extends CachedCompletion {
   cached: boolean;
   costUsd: number;
   requestId?: string;
@@ -109,18 +109,10 @@ export class LargeModelClient {
   /** One completion, from the cache or paid for; null when the budget cannot cover it. */
   private async complete(request: ClassifyRequest, messages: ChatMessage[]): Promise<Completion | null> {
     const spec = request.manifestLargeModel;
-    const endpoint = this.endpoint(spec.endpoint);
-    const baseURL = endpoint.baseURL;
-    const params = requestParams(endpoint.request, spec, TOP_LOGPROBS);
-    const hash = ResponseCache.keyOf({ baseURL, model: spec.model, messages, params });
+    const { hash, params } = this.requestOf(spec, messages);
     const attempt: CallAttempt | undefined = request.callKey ? { key: `${request.callKey}:${hash}`, token: randomUUID() } : undefined;
-    const hit = await this.cache.get(hash);
-    const found = hit ?? (await request.answerLog?.get(hash));
-    if (found) {
-      if (attempt) await this.budget.adoptOrphan(request.runId, attempt.key);
-      this.options.observe?.({ model: spec.model, outcome: 'cached' });
-      return this.reuse(request, hash, found, hit !== null);
-    }
+    const known = await this.known(request, hash);
+    if (known) return known;
 
     const { openai, apiKey } = this.client(spec.endpoint);
     await request.beforeCall?.(estimatePromptTokens(messages) + spec.maxOutputTokens);
@@ -150,6 +142,30 @@ export class LargeModelClient {
     return { ...completion, cached: false, costUsd: paidUsd, ...(requestId ? { requestId } : {}) };
   }
 
+  /** The request body of a completion (model, messages, parameters) and its cache hash. */
+  requestOf(spec: LargeModelSpec, messages: ChatMessage[]): { hash: string; params: Record<string, number | boolean>; body: Record<string, unknown> } {
+    const endpoint = this.endpoint(spec.endpoint);
+    const params = requestParams(endpoint.request, spec, TOP_LOGPROBS);
+    return { hash: ResponseCache.keyOf({ baseURL: endpoint.baseURL, model: spec.model, messages, params }), params, body: { model: spec.model, messages, ...params } };
+  }
+
+  /** A completion already paid for (response cache, else the run's answer log), reused; null when there is none. */
+  async known(request: Pick<ClassifyRequest, 'manifestLargeModel' | 'runId' | 'answerLog' | 'callKey'>, hash: string): Promise<Completion | null> {
+    const hit = await this.cache.get(hash);
+    const found = hit ?? (await request.answerLog?.get(hash));
+    if (!found) return null;
+    if (request.callKey) await this.budget.adoptOrphan(request.runId, `${request.callKey}:${hash}`);
+    this.options.observe?.({ model: request.manifestLargeModel.model, outcome: 'cached' });
+    return this.reuse(request, hash, found, hit !== null);
+  }
+
+  /** Keeps an answer paid for outside `classify` (a batch line): cached, metered, logged, in that order as there. */
+  async keepPaid(request: Pick<ClassifyRequest, 'runId' | 'answerLog'>, hash: string, completion: CachedCompletion & { paidUsd: number }, reservedUsd: number, attempt: CallAttempt): Promise<void> {
+    await this.cache.set(hash, completion);
+    await this.budget.settle(request.runId, reservedUsd, completion.paidUsd, 'paid', attempt);
+    await request.answerLog?.put(hash, completion);
+  }
+
   /**
    * An answer already paid for, reused without a call. One found in the run's own answer log but not
    * in the cache was forgotten by Redis along with the meter's count of it (a restart without
@@ -157,8 +173,8 @@ export class LargeModelClient {
    * attempt of this very request (its job failed or died after paying) is no saving: the row carries
    * the cost it paid, so the rows add up to what the meter counted. Any other is cached, at no cost.
    */
-  private async reuse(request: ClassifyRequest, hash: string, found: CachedCompletion, fromCache: boolean): Promise<Completion> {
-    const paidUsd = costUsd(found.tokens, request.manifestLargeModel.pricing);
+  private async reuse(request: Pick<ClassifyRequest, 'manifestLargeModel' | 'runId' | 'callKey'>, hash: string, found: CachedCompletion, fromCache: boolean): Promise<Completion> {
+    const paidUsd = found.paidUsd ?? costUsd(found.tokens, request.manifestLargeModel.pricing);
     if (!fromCache && (await this.cache.restore(hash, found))) await this.budget.recountPaid(request.runId, paidUsd);
     const own = request.callKey !== undefined && found.paidBy === request.callKey;
     return own ? { ...found, cached: false, costUsd: paidUsd } : { ...found, cached: true, costUsd: 0 };
@@ -172,7 +188,7 @@ export class LargeModelClient {
   }
 
   /** One SDK client per endpoint, built with that endpoint's own key, headers and flavour. */
-  private client(name: string): { openai: OpenAI; apiKey: string } {
+  client(name: string): { openai: OpenAI; apiKey: string } {
     let client = this.clients.get(name);
     if (!client) {
       const endpoint = this.endpoint(name);
@@ -209,7 +225,7 @@ function billingOf(error: unknown): CallBilling {
 }
 
 /** Checks the shape the SDK does not (it returns whatever a 200 holds); usage falls back to estimates. */
-function readCompletion(data: unknown, messages: ChatMessage[]): CachedCompletion {
+export function readCompletion(data: unknown, messages: ChatMessage[]): CachedCompletion {
   const completion = data as Partial<OpenAI.ChatCompletion> | null;
   const choice = Array.isArray(completion?.choices) ? completion.choices[0] : undefined;
   if (!choice?.message) throw new PossiblyBilledLlmError('large model sent a response without choices', false);

@@ -9,6 +9,8 @@ export interface CachedCompletion {
   tokens: Tokens;
   /** The request that paid for it (ClassifyRequest.callKey), when it was named. */
   paidBy?: string;
+  /** What it cost when paid at other than the manifest's synchronous price (a batch answer). */
+  paidUsd?: number;
 }
 
 /** Everything that determines a completion; equal requests hash to the same entry. */

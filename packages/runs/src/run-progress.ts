@@ -85,8 +85,8 @@ export class RunProgress {
     return this.set(runId, { [`done:${shard}`]: 1 });
   }
 
-  async answered(runId: string): Promise<void> {
-    await this.redis.multi().hincrby(this.key(runId), 'answered', 1).hset(this.key(runId), 'updatedAt', Date.now()).exec();
+  async answered(runId: string, rows = 1): Promise<void> {
+    await this.redis.multi().hincrby(this.key(runId), 'answered', rows).hset(this.key(runId), 'updatedAt', Date.now()).exec();
   }
 
   phase(runId: string, phase: RunPhase): Promise<void> {

@@ -137,13 +137,35 @@ export class RunStore {
     return this.rowOf(this.keys(outputPrefix, runId).hardRows(shard), line);
   }
 
+  /** Every row of a shard the router may send to the large model, by line. */
+  shardHardRows(outputPrefix: string, runId: string, shard: number): Promise<Map<number, HardRow>> {
+    return this.rowsOf(this.keys(outputPrefix, runId).hardRows(shard));
+  }
+
+  /**
+   * The rows the router sent to the large model in batch mode: exactly those (the hard-rows object may
+   * hold more, as a guarantee run's), which its llm-batch jobs ask.
+   */
+  writeBatchRows(outputPrefix: string, runId: string, shard: number, rows: HardRow[]) {
+    return putBytes(this.s3, this.ref(this.keys(outputPrefix, runId).batchRows(shard)), toJsonl(rows));
+  }
+
+  /** A shard's batch rows with lines from..to (inclusive), in line order: what one llm-batch job asks. */
+  async batchRowsBetween(outputPrefix: string, runId: string, shard: number, fromLine: number, toLine: number): Promise<HardRow[]> {
+    const rows = await this.rowsOf(this.keys(outputPrefix, runId).batchRows(shard));
+    return [...rows.values()].filter((row) => row.line >= fromLine && row.line <= toLine).sort((a, b) => a.line - b.line);
+  }
+
   private async rowOf(key: string, line: number): Promise<HardRow | undefined> {
-    const rows = await this.hardRowShards.get(key, async () => {
+    return (await this.rowsOf(key)).get(line);
+  }
+
+  private rowsOf(key: string): Promise<Map<number, HardRow>> {
+    return this.hardRowShards.get(key, async () => {
       const byLine = new Map<number, HardRow>();
       for await (const row of readJsonl<HardRow>(this.s3, this.ref(key))) byLine.set(row.line, row);
       return byLine;
     });
-    return rows.get(line);
   }
 
   saveGuarantee(outputPrefix: string, runId: string, outcome: GuaranteeOutcome) {

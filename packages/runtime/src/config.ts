@@ -45,6 +45,10 @@ export const ConfigSchema = z.object({
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   /** How often a row is sent again after a timeout (each timed-out send may be billed) before it falls back. */
   LLM_TIMEOUT_RETRIES: z.coerce.number().int().nonnegative().default(1),
+  /** Batch mode: how often an llm-batch job looks at its batches (it holds no worker slot between looks). */
+  LLM_BATCH_POLL_MS: z.coerce.number().int().positive().default(30_000),
+  /** Batch mode: how many new batches a job sends for lines that failed or expired before they fall back. */
+  LLM_BATCH_RETRIES: z.coerce.number().int().nonnegative().default(2),
   SCORER_EXECUTION_PROVIDERS: csv.default(['cpu']),
   SCORER_BATCH_SIZE: z.coerce.number().int().positive().default(256),
   /**

@@ -31,6 +31,18 @@ describe('checkManifest', () => {
     }
   });
 
+  it('takes largeModel.mode "batch" only with the batch price, and defaults to sync', () => {
+    const sync = checkManifest(Buffer.from(JSON.stringify(valid)));
+    expect(sync.ok && sync.manifest.largeModel.mode).toBe('sync');
+    const unpriced = checkManifest(Buffer.from(JSON.stringify({ ...valid, largeModel: { ...valid.largeModel, mode: 'batch' } })));
+    expect(unpriced.ok).toBe(false);
+    if (!unpriced.ok) expect(unpriced.issues).toEqual([{ path: 'largeModel.pricing.batch', message: expect.stringMatching(/needs the batch price/) }]);
+    const negative = checkManifest(Buffer.from(JSON.stringify({ ...valid, largeModel: { ...valid.largeModel, mode: 'batch', pricing: { ...valid.largeModel.pricing, batch: { inputPer1M: -1, outputPer1M: 0.3 } } } })));
+    expect(negative.ok).toBe(false);
+    const priced = checkManifest(Buffer.from(JSON.stringify({ ...valid, largeModel: { ...valid.largeModel, mode: 'batch', pricing: { ...valid.largeModel.pricing, batch: { inputPer1M: 0.075, outputPer1M: 0.3 } } } })));
+    expect(priced.ok && priced.manifest.largeModel.mode).toBe('batch');
+  });
+
   it('reports JSON that does not parse', () => {
     const check = checkManifest(Buffer.from('{"task": '));
     expect(check.ok).toBe(false);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { decodePngDataUrl, estimatePromptTokens, parsePrompt } from '@datashunt/algorithms';
+import { BatchApi, type BatchApiOptions, type BatchStats } from './batch-api.js';
 import { chatCompletionBody, labelAnswer, textAnswer, type Answer } from './chat-completion.js';
 import { faultFromHeader, FaultPlanSchema, FaultQueue, type Fault, type FaultKind } from './faults.js';
+import { HttpError } from './http-error.js';
 import { ChatRequestSchema } from './request-schema.js';
 import { allowedLabelProbabilities, type StandInInput, type StandInModel } from './stand-in-model.js';
 import { StandInRegistry } from './stand-in-registry.js';
@@ -14,6 +16,8 @@ export interface ReferenceLlmOptions {
   standIns?: StandInModel[];
   /** The only key accepted, as a provider accepts only keys it issued (401 for others); unset: any key. */
   apiKey?: string;
+  /** The batch interface's completion delay and per-file limits. */
+  batch?: BatchApiOptions;
 }
 
 export interface ReferenceLlmStats {
@@ -28,6 +32,7 @@ export interface ReferenceLlmStats {
   models: Record<string, number>;
   /** Completions per stand-in that answered. */
   standIns: Record<string, number>;
+  batches: BatchStats;
 }
 
 const NONSENSE = 'I am not sure what this is, it could be several things.';
@@ -37,21 +42,32 @@ const MALFORMED_BODY = '{"id":"chatcmpl-broken","object":"chat.completion","choi
 const PROMPT_FORMAT_HINT =
   'the first user message must hold a line `Allowed labels: <JSON array of strings>`, and the input after a line `Input:` (text) or as an image_url part (PNG data URL)';
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = 'invalid_request_error',
-  ) {
-    super(message);
-  }
-}
-
 /** An OpenAI-compatible server answering from small stand-in models; see README.md for what it is. */
 export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): express.Express {
   const registry = new StandInRegistry(options.modelsDir, options.standIns);
   const faults = new FaultQueue();
-  const stats: ReferenceLlmStats = { requests: 0, unauthorized: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
+  const stats: Omit<ReferenceLlmStats, 'batches'> = { requests: 0, unauthorized: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
+
+  /** A chat completion body for a request, answered by a stand-in (or the nonsense fault's text). */
+  const complete = async (body: unknown, fault?: Fault) => {
+    const parsed = ChatRequestSchema.safeParse(body);
+    if (!parsed.success) throw new HttpError(400, `invalid chat.completions request: ${parsed.error.message}`);
+    const request = parsed.data;
+    stats.models[request.model] = (stats.models[request.model] ?? 0) + 1;
+    const answer = fault?.kind === 'nonsense' ? textAnswer(NONSENSE, NONSENSE_P) : await answerFromStandIn(registry, request.messages, stats);
+    stats.completions++;
+    return chatCompletionBody(
+      {
+        model: request.model,
+        logprobs: request.logprobs ?? false,
+        topLogprobs: request.top_logprobs ?? 0,
+        maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+        promptTokens: estimatePromptTokens(request.messages),
+      },
+      answer,
+    );
+  };
+  const batches = new BatchApi((body) => complete(body), options.batch);
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '10mb' }));
@@ -71,8 +87,9 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     res.json({ pending: [] });
   });
   app.get('/admin/stats', (_req, res) => {
-    res.json({ ...stats, pendingFaults: faults.remaining() });
+    res.json({ ...stats, batches: batches.stats, pendingFaults: faults.remaining(), pendingBatchFaults: batches.faults.remaining() });
   });
+  app.use('/admin/batch', batches.adminRouter());
 
   app.use('/v1', requireBearerKey(options.apiKey, () => stats.unauthorized++));
   app.get('/v1/models', async (_req, res) => {
@@ -97,26 +114,11 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     }
     if (fault?.kind === 'slow' && !(await delayUnlessClosed(fault.delayMs, res))) return;
 
-    const parsed = ChatRequestSchema.safeParse(req.body);
-    if (!parsed.success) throw new HttpError(400, `invalid chat.completions request: ${parsed.error.message}`);
-    const request = parsed.data;
-    stats.models[request.model] = (stats.models[request.model] ?? 0) + 1;
-    const answer = fault?.kind === 'nonsense' ? textAnswer(NONSENSE, NONSENSE_P) : await answerFromStandIn(registry, request.messages, stats);
-    stats.completions++;
+    const body = await complete(req.body, fault);
     res.set('x-request-id', `req_${randomUUID().replaceAll('-', '')}`);
-    res.json(
-      chatCompletionBody(
-        {
-          model: request.model,
-          logprobs: request.logprobs ?? false,
-          topLogprobs: request.top_logprobs ?? 0,
-          maxTokens: request.max_completion_tokens ?? request.max_tokens ?? undefined,
-          promptTokens: estimatePromptTokens(request.messages),
-        },
-        answer,
-      ),
-    );
+    res.json(body);
   });
+  app.use('/v1', batches.router());
 
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const status = error instanceof HttpError ? error.status : isBodyParseError(error) ? 400 : 500;
@@ -127,7 +129,7 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
   return app;
 }
 
-async function answerFromStandIn(registry: StandInRegistry, messages: Parameters<typeof parsePrompt>[0], stats: ReferenceLlmStats): Promise<Answer> {
+async function answerFromStandIn(registry: StandInRegistry, messages: Parameters<typeof parsePrompt>[0], stats: Pick<ReferenceLlmStats, 'standIns'>): Promise<Answer> {
   const prompt = parsePrompt(messages);
   if (!prompt) throw new HttpError(400, `could not read the allowed labels: ${PROMPT_FORMAT_HINT}`);
   const input = toStandInInput(prompt.input);

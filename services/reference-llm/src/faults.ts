@@ -15,11 +15,24 @@ export type FaultKind = Fault['kind'];
 
 export const FaultPlanSchema = z.object({ faults: z.array(FaultSchema) });
 
-/** Faults are taken in order, one per completion request, each `count` times. */
-export class FaultQueue {
-  private pending: Fault[] = [];
+/** Failures of the batch interface, one per batch created: the whole batch, or a share of its lines. */
+export const BatchFaultSchema = z.discriminatedUnion('kind', [
+  /** The batch ran past its completion window: every line ends in the error file as batch_expired. */
+  z.object({ kind: z.literal('expired'), count: z.number().int().positive().default(1) }),
+  /** The batch failed as a whole (no output, no error file): its `errors` say why. */
+  z.object({ kind: z.literal('failed'), count: z.number().int().positive().default(1) }),
+  /** This share of the lines, spread evenly, fails with a 500 in the error file; the rest are answered. */
+  z.object({ kind: z.literal('failLines'), share: z.number().gt(0).lte(1), count: z.number().int().positive().default(1) }),
+]);
+export type BatchFault = z.infer<typeof BatchFaultSchema>;
 
-  add(faults: Fault[]): void {
+export const BatchFaultPlanSchema = z.object({ faults: z.array(BatchFaultSchema) });
+
+/** Faults are taken in order, one per request (a completion, or a batch), each `count` times. */
+export class FaultQueue<F extends { count: number } = Fault> {
+  private pending: F[] = [];
+
+  add(faults: F[]): void {
     this.pending.push(...faults.map((f) => ({ ...f })));
   }
 
@@ -27,11 +40,11 @@ export class FaultQueue {
     this.pending = [];
   }
 
-  remaining(): Fault[] {
+  remaining(): F[] {
     return this.pending.map((f) => ({ ...f }));
   }
 
-  next(): Fault | undefined {
+  next(): F | undefined {
     const head = this.pending[0];
     if (!head) return undefined;
     if (--head.count === 0) this.pending.shift();

@@ -65,6 +65,7 @@ export function buildPart(
         if (answer.fallbackReason) result.fallbackReason = answer.fallbackReason;
         if (answer.error) result.error = answer.error;
         if (answer.cached) result.cached = true;
+        if (answer.batch) result.batch = true;
       } else {
         result.label = labels[decision.fallbackIndex]!;
         result.source = 'fallback';

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
-import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
+import { EndpointRateLimiter, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
-import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import { defineHandler, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import { fallbackResult } from '../fallback.js';
+import { deferJob, largeModelClient } from '../large-model.js';
 
 /**
  * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
@@ -17,14 +19,7 @@ export function llmCallHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
   const prefix = `${runtime.config.QUEUE_PREFIX}:`;
   const { endpoints } = runtime.config;
-  const client = new LargeModelClient({
-    endpoints,
-    apiKeyOf: (name) => endpointApiKey(endpoints, name),
-    redis: runtime.redis,
-    keyPrefix: prefix,
-    timeoutMs: runtime.config.LLM_TIMEOUT_MS,
-    observe: (observation) => runtime.metrics.run.observeLlmCall(observation),
-  });
+  const client = largeModelClient(runtime);
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);
   const breaker = new RunBreaker(runtime.redis, prefix);
   const cancellation = new RunCancellation(runtime.redis, prefix);
@@ -131,19 +126,6 @@ async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<ne
   throw Worker.RateLimitError();
 }
 
-/**
- * Puts the job back until its rate-limit slot, freeing the worker slot for other runs' calls; no attempt
- * is spent. A cancel made while the job was on its way to the delayed set found nothing to wake
- * (`datashunt runs cancel` wakes delayed jobs only): the job wakes itself, so its row falls back now
- * rather than at a slot that may be hours away.
- */
-async function deferJob({ job, token }: HandlerContext, waitMs: number, cancelled: () => Promise<string | null>): Promise<never> {
-  await job.moveToDelayed(Date.now() + waitMs, token);
-  // A promote that fails found the job already woken (by the cancel itself).
-  if ((await cancelled()) !== null) await job.promote().catch(() => undefined);
-  throw new DelayedError();
-}
-
 function toResult(payload: JobPayload<'llm-call'>, row: HardRow, outcome: ClassifyOutcome): LlmCallResult {
   switch (outcome.kind) {
     case 'answer':
@@ -156,15 +138,5 @@ function toResult(payload: JobPayload<'llm-call'>, row: HardRow, outcome: Classi
 }
 
 function fallback(payload: JobPayload<'llm-call'>, row: HardRow, reason: LlmCallResult['fallbackReason'] & string, error?: string): LlmCallResult {
-  return {
-    line: payload.line,
-    label: row.fallbackLabel,
-    source: 'fallback',
-    c_l: null,
-    tokens: { input: 0, output: 0 },
-    cost: 0,
-    cached: false,
-    fallbackReason: reason,
-    ...(error ? { error } : {}),
-  };
+  return fallbackResult(payload.line, row.fallbackLabel, reason, error);
 }

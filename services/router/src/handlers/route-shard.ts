@@ -1,8 +1,9 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
+import { attemptParts, jobId, LlmCallResultSchema, LlmCallResultsSchema, type LlmCallResult } from '@datashunt/contracts';
 import { decide, RunProgress, RunStore, type CompactScoredRow, type GuaranteeRouting } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
+import { batchFailureOf, llmBatchChildren } from '../batch-children.js';
 import { buildPart, type ScoredShard } from '../shard-decisions.js';
 
 export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
@@ -41,12 +42,16 @@ export function routeShardHandler(runtime: Runtime) {
         }
         await progress.shardRouted(runId, shard, scored.length, hard.length);
         if (hard.length) {
-          const calls: CatalogJob<'llm-call'>[] = hard.map((row) => ({
-            name: 'llm-call',
-            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
-            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
-          }));
+          const parent = { id: job.id!, queue: runtime.queues.qualified('route') };
+          const calls: CatalogJob<'llm-call' | 'llm-batch'>[] =
+            manifest.largeModel.mode === 'batch'
+              ? await batchChildren(hard, parent)
+              : hard.map((row) => ({
+                  name: 'llm-call',
+                  data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
+                  // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
+                  opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent, ignoreDependencyOnFailure: true },
+                }));
           await runtime.queues.addBulk(calls);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
@@ -55,14 +60,25 @@ export function routeShardHandler(runtime: Runtime) {
       }
       return finish(children, await job.getIgnoredChildrenFailures());
 
+      /** Batch mode: the shard's hard rows, exactly, for its llm-batch jobs (written before the jobs exist). */
+      async function batchChildren(hard: CompactScoredRow[], parent: { id: string; queue: string }) {
+        const candidates = await runs.shardHardRows(outputPrefix, runId, shard);
+        const rows = hard.map((row) => candidates.get(row.line)!);
+        await runs.writeBatchRows(outputPrefix, runId, shard, rows);
+        return llmBatchChildren(manifest, rows, { runId, outputPrefix, shard, attempt }, parent);
+      }
+
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
         const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
+        // A child answers one row (llm-call) or several ({rows}: llm-batch).
         for (const value of Object.values(values)) {
-          const parsed = LlmCallResultSchema.safeParse(value);
-          if (parsed.success) answers.set(parsed.data.line, parsed.data);
+          const one = LlmCallResultSchema.safeParse(value);
+          const many = one.success ? undefined : LlmCallResultsSchema.safeParse(value);
+          for (const answer of one.success ? [one.data] : many?.success ? many.data.rows : []) answers.set(answer.line, answer);
         }
         const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions, answers, (line) => failureByLine.get(line), routing);
+        const batchFailure = batchFailureOf(failures);
+        const { part, tally } = buildPart(manifest, scored, versions, answers, (line) => failureByLine.get(line) ?? batchFailure(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, { tally: tally.state(), lines: versions.lines });
         runtime.metrics.run.countPart(part);
         await progress.shardDone(runId, shard);

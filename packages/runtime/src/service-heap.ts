@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
  * k8s/base/deployments.yaml sets the same as NODE_OPTIONS (a test compares them). Left alone, V8 sizes
  * its heap from the machine's memory and grows it before collecting, so RSS climbs with rows
  * processed; capped, the workers stay flat (docs/benchmarks.md, "Pipeline"). The semi-space size sets
- * the young generation: smaller means less memory and more frequent scavenges (16 MB cost the scorer
- * about 25 MB more than 8 MB, for a tenth less CPU).
+ * the young generation: V8's default (16 MB) for the workers that allocate most, smaller for the rest.
  */
 export const SERVICE_HEAP = {
   // Streams its input; a Parquet reader holds one row group at a time.

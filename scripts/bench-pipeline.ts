@@ -8,7 +8,8 @@
 // Planning time: from the manifest's drop to ingest having cut the input into shards (the run's
 // progress hash gets its shard count), which reads no row however large the input.
 //   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000] [--scorers 2]
-//     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only)
+//     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only,
+//     over the heap settings each service applies itself, SERVICE_HEAP in packages/runtime)
 //     [--hard [--min-chars 2000] [--redis-memory]]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -160,7 +161,7 @@ async function inProcessLoop(file: string) {
   const cpu = cpuSeconds(process.pid) - cpuStart;
   await scorer.release();
   if (!(checksum > 0)) throw new Error('loop scored nothing');
-  return { seconds, rowsPerSecond: rows / seconds, peakRssMb: peakRssMb(process.pid), cpuSeconds: cpu };
+  return { seconds, rowsPerSecond: rows / seconds, peakRssMb: peakRssMb([process.pid]), cpuSeconds: cpu };
 }
 
 function benchManifest(n: number, name: string): ManifestInput {
@@ -199,8 +200,9 @@ async function throughPipeline(file: string, n: number) {
   const cpu: Record<string, number> = { 'bench+s3rver': cpuSeconds(process.pid) - cpuBefore };
   if (referenceLlm) cpu['reference-llm'] = cpuSeconds(referenceLlm.child.pid!) - referenceCpuBefore;
   for (const [name, child] of workers) {
-    peak[name] = peakRssMb(child.pid!);
-    cpu[name] = cpuSeconds(child.pid!);
+    const pids = processTree(child.pid!);
+    peak[name] = peakRssMb(pids);
+    cpu[name] = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     await stopWorker(child);
   }
   await watcher.close();
@@ -293,8 +295,22 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
+/**
+ * A started service and the process it re-ran itself in with its heap flags (SERVICE_HEAP), when it
+ * was started without them: the launcher first, then the worker.
+ */
+function processTree(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/**
+ * Peak RSS (VmHWM) of the process doing the work, plus the private (anonymous) memory of a launcher
+ * above it: the launcher's file pages are Node's binary, which the worker maps too.
+ */
+function peakRssMb(pids: number[]): number {
+  const field = (pid: number, name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const worker = pids.at(-1)!;
+  const launchers = pids.slice(0, -1).reduce((kb, pid) => kb + field(pid, 'RssAnon'), 0);
+  return Math.round((field(worker, 'VmHWM') + launchers) / 1024);
 }

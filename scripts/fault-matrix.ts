@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
-import { createRuntime, loadConfig, type Runtime } from '@datashunt/runtime';
+import { createRuntime, loadConfig, nodeOptionsOf, type HeapService, type Runtime } from '@datashunt/runtime';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { createS3Client, deleteObject, ensureBucket, getJsonIfExists, listPrefixes, putBytes, putJson, readAllJsonl, startLocalS3, toJsonl, type LocalS3 } from '@datashunt/storage';
 // Built output, as scripts/bench-pipeline.ts uses it: the root package does not depend on services.
@@ -80,7 +80,7 @@ interface Ctx {
   manifestKey: string;
   /** Milliseconds (performance.now()) when the manifest was dropped. */
   started: number;
-  restart(name: string): void;
+  restart(name: Service): void;
   /** Announces an object as S3 would, through ingest's notification endpoint; the keys ingest accepted. */
   announce(key: string): Promise<string[]>;
   /** A line under the table about this scenario. */
@@ -390,7 +390,8 @@ async function runScenario(scenario: Scenario): Promise<{ line: string; bad: boo
   const runtime = await createRuntime(loadConfig(env), 'fault-matrix', undefined);
   const workers = new Map<string, ChildProcess>();
   const extra: ChildProcess[] = [];
-  const spawnService = (name: string) => spawn(process.execPath, [`services/${name}/dist/main.js`], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Heap flags given, as k8s gives them: the worker is the process this script kills, not a launcher in front of it.
+  const spawnService = (name: HeapService) => spawn(process.execPath, [`services/${name}/dist/main.js`], { env: { ...env, NODE_OPTIONS: nodeOptionsOf(name) }, stdio: ['ignore', 'inherit', 'inherit'] });
   for (const name of SERVICES) workers.set(name, spawnService(name));
   for (let i = 1; i < (scenario.llmCallers ?? 1); i++) extra.push(spawnService('llm-caller'));
   await until(async () => (await Promise.all(SERVICES.map((s) => runtime.queues.queue(QUEUE_OF[s]).getWorkersCount()))).every((c) => c > 0));

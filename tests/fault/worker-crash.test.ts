@@ -4,7 +4,7 @@ import { QueueEvents } from 'bullmq';
 import { ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { PIPELINE_SERVICES } from '@datashunt/cli';
 import { datasetPaths } from '@datashunt/datasets';
-import { runServices } from '@datashunt/runtime';
+import { nodeOptionsOf, runServices } from '@datashunt/runtime';
 import { scorerService } from '@datashunt/scorer';
 import { readAllJsonl } from '@datashunt/storage';
 import { envOf } from '../support/cli';
@@ -39,7 +39,8 @@ describe('a worker dying mid-job', () => {
     await events.waitUntilReady();
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
-    frozen = spawn(process.execPath, ['services/scorer/dist/main.js'], { env: { ...process.env, ...envOf(stack.config) }, stdio: 'ignore' });
+    // With its heap flags given, as k8s gives them, the scorer runs in this process rather than behind a launcher, so SIGSTOP freezes it.
+    frozen = spawn(process.execPath, ['services/scorer/dist/main.js'], { env: { ...process.env, ...envOf(stack.config), NODE_OPTIONS: nodeOptionsOf('scorer') }, stdio: 'ignore' });
     const firstActive = once(events, 'active');
 
     await stack.dropManifest('manifests/crash.json', spamManifest('datasets/crash.jsonl', { name: 'crash', shardSize: 300 }));

@@ -6,6 +6,7 @@ import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { nodeOptionsOf, SERVICE_HEAP, type HeapService } from '@datashunt/runtime';
 
 interface K8sObject {
   apiVersion: string;
@@ -31,7 +32,7 @@ type ScaledObject = K8sObject & { spec: { scaleTargetRef: { name: string }; minR
 /** The schema each apiVersion/kind is validated against; a kind missing here fails the test. */
 const MODELS: Record<string, Record<string, unknown>> = { v1: core, 'apps/v1': apps, 'batch/v1': batch, 'keda.sh/v1alpha1': keda };
 const OVERLAYS = ['dev', 'prod', 'gpu'] as const;
-const SERVICES = ['ingest', 'scorer', 'router', 'llm-caller', 'finalize', 'trainer', 'dashboard'];
+const SERVICES = ['ingest', 'scorer', 'router', 'llm-caller', 'finalize', 'trainer', 'dashboard'] as const satisfies readonly HeapService[];
 
 /** `kubectl kustomize` (kubectl 1.20 from Debian's kubernetes-client, installed by scripts/install.sh, or later). */
 function kustomize(dir: string): K8sObject[] {
@@ -56,6 +57,13 @@ const find = <T extends K8sObject>(objects: K8sObject[], kind: string, name: str
 const deployments = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'Deployment') as Workload[];
 const container = (deployment: Workload) => deployment.spec.template.spec.containers[0]!;
 const root = join(__dirname, '..', '..', 'k8s');
+
+/** A Kubernetes memory quantity in Mi or Gi, in MiB. */
+function mebibytes(quantity: string): number {
+  const [, amount, unit] = /^(\d+)(Mi|Gi)$/.exec(quantity) ?? [];
+  if (!amount) throw new Error(`memory quantity ${quantity}: expected Mi or Gi`);
+  return Number(amount) * (unit === 'Gi' ? 1024 : 1);
+}
 
 describe('k8s manifests (kustomize overlays)', () => {
   const built = Object.fromEntries(OVERLAYS.map((o) => [o, kustomize(join(root, 'overlays', o))])) as Record<(typeof OVERLAYS)[number], K8sObject[]>;
@@ -93,6 +101,18 @@ describe('k8s manifests (kustomize overlays)', () => {
       // infra/Dockerfile's `pnpm deploy` of the CLI puts each service's build under node_modules/@datashunt.
       expect(c.command).toEqual(['node', `node_modules/@datashunt/${name}/dist/main.js`]);
       expect(existsSync(join(root, '..', 'services', name, 'src', 'main.ts'))).toBe(true);
+    }
+  });
+
+  it.each(OVERLAYS)('%s: every service gets the heap flags it applies itself (SERVICE_HEAP), with room under its memory limit', (overlay) => {
+    expect(Object.keys(SERVICE_HEAP).sort()).toEqual([...SERVICES].sort());
+    const byName = new Map(deployments(built[overlay]).map((d) => [d.metadata.name, d]));
+    for (const name of SERVICES) {
+      const c = container(byName.get(name)!);
+      expect([name, c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value]).toEqual([name, nodeOptionsOf(name)]);
+      // The old space is most of the heap; the young generation, code and native memory (onnxruntime) need the rest.
+      const oldSpaceMi = Number(/--max-old-space-size=(\d+)/.exec(nodeOptionsOf(name))![1]);
+      expect([name, oldSpaceMi + 128 <= mebibytes(String(c.resources?.limits?.memory))]).toEqual([name, true]);
     }
   });
 

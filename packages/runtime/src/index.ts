@@ -10,6 +10,7 @@ export * from './metrics-server.js';
 export * from './runtime.js';
 export * from './worker-host.js';
 export * from './main.js';
+export * from './service-heap.js';
 export * from './run-events.js';
 export * from './operator-policy.js';
 export * from './redis-outages.js';

@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { dashboardService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('dashboard', (runtime) => [dashboardService(runtime)]);
+await launchWithServiceHeap('dashboard', async () => {
+  const [{ runMain }, { dashboardService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('dashboard', (runtime) => [dashboardService(runtime)]);
+});

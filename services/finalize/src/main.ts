@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { finalizeService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('finalize', (runtime) => [finalizeService(runtime)]);
+await launchWithServiceHeap('finalize', async () => {
+  const [{ runMain }, { finalizeService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('finalize', (runtime) => [finalizeService(runtime)]);
+});

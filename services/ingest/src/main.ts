@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { ingestService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('ingest', (runtime) => [ingestService(runtime)]);
+await launchWithServiceHeap('ingest', async () => {
+  const [{ runMain }, { ingestService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('ingest', (runtime) => [ingestService(runtime)]);
+});

@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { llmCallerService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('llm-caller', (runtime) => [llmCallerService(runtime)]);
+await launchWithServiceHeap('llm-caller', async () => {
+  const [{ runMain }, { llmCallerService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('llm-caller', (runtime) => [llmCallerService(runtime)]);
+});

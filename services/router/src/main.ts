@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { routerService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('router', (runtime) => [routerService(runtime)]);
+await launchWithServiceHeap('router', async () => {
+  const [{ runMain }, { routerService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('router', (runtime) => [routerService(runtime)]);
+});

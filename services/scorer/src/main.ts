@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { scorerService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('scorer', (runtime) => [scorerService(runtime)]);
+await launchWithServiceHeap('scorer', async () => {
+  const [{ runMain }, { scorerService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('scorer', (runtime) => [scorerService(runtime)]);
+});

@@ -1,4 +1,6 @@
-import { runMain } from '@datashunt/runtime';
-import { trainerService } from './index.js';
+import { launchWithServiceHeap } from '@datashunt/runtime/service-heap';
 
-await runMain('trainer', (runtime) => [trainerService(runtime)]);
+await launchWithServiceHeap('trainer', async () => {
+  const [{ runMain }, { trainerService }] = await Promise.all([import('@datashunt/runtime'), import('./index.js')]);
+  await runMain('trainer', (runtime) => [trainerService(runtime)]);
+});

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { decodePngDataUrl, estimatePromptTokens, parsePrompt } from '@datashunt/algorithms';
 import { chatCompletionBody, labelAnswer, textAnswer, type Answer } from './chat-completion.js';
 import { faultFromHeader, FaultPlanSchema, FaultQueue, type Fault, type FaultKind } from './faults.js';
+import { drawLatencyMs, PacingSchema, RequestCeiling, type Pacing } from './pacing.js';
 import { ChatRequestSchema } from './request-schema.js';
 import { allowedLabelProbabilities, type StandInInput, type StandInModel } from './stand-in-model.js';
 import { StandInRegistry } from './stand-in-registry.js';
@@ -14,6 +15,8 @@ export interface ReferenceLlmOptions {
   standIns?: StandInModel[];
   /** The only key accepted, as a provider accepts only keys it issued (401 for others); unset: any key. */
   apiKey?: string;
+  /** Latency per completion and a request ceiling, as a hosted model has; unset: answers at once, no ceiling. */
+  pacing?: Pacing;
 }
 
 export interface ReferenceLlmStats {
@@ -24,6 +27,8 @@ export interface ReferenceLlmStats {
   /** Completions answered by a stand-in. */
   completions: number;
   faults: Record<FaultKind, number>;
+  /** Requests refused by the pacing ceiling (429), counted apart from injected faults. */
+  overCeiling: number;
   /** Requests per requested model name. */
   models: Record<string, number>;
   /** Completions per stand-in that answered. */
@@ -51,7 +56,8 @@ class HttpError extends Error {
 export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): express.Express {
   const registry = new StandInRegistry(options.modelsDir, options.standIns);
   const faults = new FaultQueue();
-  const stats: ReferenceLlmStats = { requests: 0, unauthorized: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
+  let pacing = pacingState(options.pacing ?? {});
+  const stats: ReferenceLlmStats = { requests: 0, unauthorized: 0, completions: 0, overCeiling: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '10mb' }));
@@ -73,6 +79,12 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
   app.get('/admin/stats', (_req, res) => {
     res.json({ ...stats, pendingFaults: faults.remaining() });
   });
+  app.put('/admin/pacing', (req, res) => {
+    const parsed = PacingSchema.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, `invalid pacing: ${parsed.error.message}`);
+    pacing = pacingState(parsed.data);
+    res.json(pacing.settings);
+  });
 
   app.use('/v1', requireBearerKey(options.apiKey, () => stats.unauthorized++));
   app.get('/v1/models', async (_req, res) => {
@@ -86,6 +98,12 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     const header = req.get('x-reference-fault');
     const fault = header ? parseFaultHeader(header) : faults.next();
     if (fault) stats.faults[fault.kind]++;
+    const retryInMs = pacing.ceiling?.take() ?? 0;
+    if (retryInMs > 0) {
+      stats.overCeiling++;
+      res.set('retry-after', String(Math.ceil(retryInMs / 1000)));
+      throw new HttpError(429, 'Rate limit reached for requests. Please try again later.', 'rate_limit_exceeded');
+    }
     if (fault?.kind === '429') {
       res.set('retry-after', String(fault.retryAfterSeconds));
       throw new HttpError(429, 'Rate limit reached for requests. Please try again later.', 'rate_limit_exceeded');
@@ -95,7 +113,8 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
       res.status(200).type('application/json').send(MALFORMED_BODY);
       return;
     }
-    if (fault?.kind === 'slow' && !(await delayUnlessClosed(fault.delayMs, res))) return;
+    const delayMs = (fault?.kind === 'slow' ? fault.delayMs : 0) + drawLatencyMs(pacing.settings.latencyMs);
+    if (delayMs > 0 && !(await delayUnlessClosed(delayMs, res))) return;
 
     const parsed = ChatRequestSchema.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, `invalid chat.completions request: ${parsed.error.message}`);
@@ -157,6 +176,10 @@ function requireBearerKey(accepted: string | undefined, onRefused: () => void) {
     }
     next();
   };
+}
+
+function pacingState(settings: Pacing): { settings: Pacing; ceiling?: RequestCeiling } {
+  return settings.maxRequestsPerMinute ? { settings, ceiling: new RequestCeiling(settings.maxRequestsPerMinute) } : { settings };
 }
 
 function parseFaultHeader(value: string): Fault {

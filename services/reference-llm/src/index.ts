@@ -4,3 +4,4 @@ export * from './stand-in-model.js';
 export * from './stand-in-registry.js';
 export * from './build-stand-in.js';
 export * from './faults.js';
+export * from './pacing.js';

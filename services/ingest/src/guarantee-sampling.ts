@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { confidentSmall, guaranteeRound, type GuaranteeTarget, type ScoredRow as WalkRow } from '@datashunt/algorithms';
-import { attemptParts, jobId, LlmCallResultSchema, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
+import { attemptParts, inGroupsOf, jobId, llmCallResultsOf, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
 import type { GuaranteeOutcome, HardRow, RunSnapshot, RunStore } from '@datashunt/runs';
-import type { CatalogJob, Runtime } from '@datashunt/runtime';
+import { failedCallRows, isLlmCallKey, type CatalogJob, type Runtime } from '@datashunt/runtime';
 
 /**
  * A guarantee run's sampling phase, run by manifest-ingest between scoring and routing. Each call is
@@ -27,13 +27,14 @@ export type SamplingStep =
 interface RunRow {
   shard: number;
   line: number;
-  id: JobPayload<'llm-call'>['rowId'];
+  id: JobPayload<'llm-call'>['rows'][number]['rowId'];
   probs: number[];
   fallbackLabel: string;
 }
 
-export function sampleCallJobId(runId: string, attempt: number, line: number): string {
-  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', line);
+/** A sampling call is named by its first row's line: a line is sampled at most once per run attempt. */
+export function sampleCallJobId(runId: string, attempt: number, firstLine: number): string {
+  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', firstLine);
 }
 
 /** The seed of the walk's sampling order: fixed by the run, so every replay walks the same order. */
@@ -45,7 +46,7 @@ function guaranteeTarget(spec: GuaranteeSpec): GuaranteeTarget {
   return spec.metric === 'agreement' ? { kind: 'agreement', T: spec.T } : { kind: spec.metric, T: spec.T, label: spec.label! };
 }
 
-/** The last dot-separated part of a child's key: a shard (score, route jobs) or a line (llm-call jobs). */
+/** The last dot-separated part of a child's key: a shard (score, route jobs). */
 function lastPart(key: string): number {
   return Number(key.split('.').pop());
 }
@@ -69,11 +70,11 @@ export async function samplingRound(
     return { kind: 'unscored', failedShards: Array.from({ length: shards }, (_, shard) => ({ shard, reason: `the guarantee needs every shard scored (${why})` })) };
   }
   const versions = new Map<number, ScoredVersions>();
-  const answers = new Map<number, LlmCallResult>();
+  const failed = await failedCallRows(runtime.queues.queue('llm'), failures);
+  const answers = new Map<number, LlmCallResult>(failed.answers.map((a) => [a.line, a]));
   for (const [key, value] of Object.entries(values)) {
     if (key.includes(':score-shard.')) versions.set(lastPart(key), value as ScoredVersions);
-    const answer = key.includes(':llm-call.') ? LlmCallResultSchema.safeParse(value) : undefined;
-    if (answer?.success) answers.set(answer.data.line, answer.data);
+    if (isLlmCallKey(key)) for (const answer of llmCallResultsOf(value)) answers.set(answer.line, answer);
   }
 
   const rows: RunRow[] = [];
@@ -92,11 +93,10 @@ export async function samplingRound(
   }
   const known = new Map<number, string>();
   const unanswerable = new Set<number>();
-  const failedLines = new Set(Object.keys(failures).filter((key) => key.includes(':llm-call.')).map(lastPart));
   rows.forEach((row, i) => {
     const answer = answers.get(row.line);
     if (answer?.source === 'large') known.set(i, answer.label);
-    else if (answer || failedLines.has(row.line)) unanswerable.add(i);
+    else if (answer || failed.reasons.has(row.line)) unanswerable.add(i);
   });
 
   const step = await guaranteeRound({ rows: walkRows, target: guaranteeTarget(spec), alpha: spec.alpha, seed: walkSeed(runId), known, unanswerable });
@@ -156,7 +156,7 @@ export async function samplingRound(
   return { kind: 'routed', outcome };
 }
 
-/** One round: the batch's rows (inputs from their shards) into the round's sample object, then one llm-call per row. */
+/** One round: the batch's rows (inputs from their shards) into the round's sample object, then llm-calls of LLM_ROWS_PER_JOB rows. */
 async function askRound(
   runtime: Runtime,
   runs: RunStore,
@@ -174,11 +174,11 @@ async function askRound(
   await runs.writeSampleRows(r.outputPrefix, r.runId, r.round, sample);
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
   await runtime.queues.addBulk(
-    r.rows.map((row): CatalogJob<'llm-call'> => ({
+    inGroupsOf(r.rows, runtime.config.LLM_ROWS_PER_JOB).map((group): CatalogJob<'llm-call'> => ({
       name: 'llm-call',
-      data: { runId: r.runId, outputPrefix: r.outputPrefix, shard: row.shard, line: row.line, rowId: row.id, sampleRound: r.round },
+      data: { runId: r.runId, outputPrefix: r.outputPrefix, shard: group[0]!.shard, rows: group.map((row) => ({ line: row.line, rowId: row.id })), sampleRound: r.round },
       // A call that fails for good stops the walk there (see LargeAnswersUnavailable), never the run.
-      opts: { jobId: sampleCallJobId(r.runId, r.attempt, row.line), parent, ignoreDependencyOnFailure: true },
+      opts: { jobId: sampleCallJobId(r.runId, r.attempt, group[0]!.line), parent, ignoreDependencyOnFailure: true },
     })),
   );
 }

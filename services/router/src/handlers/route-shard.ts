@@ -1,13 +1,9 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
 import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
-import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
+import { defineHandler, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
+import { collectAnswers, hardCallJobs } from '../hard-calls.js';
 import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
-
-export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
-  return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
-}
 
 /**
  * Algorithm 2 over a scored shard (step "shunt"): confident rows are answered by the small models,
@@ -47,13 +43,7 @@ export function routeShardHandler(runtime: Runtime) {
           const hardRows: HardRow[] = hard.map(({ row, fallbackIndex }) => ({ line: row.line, input: inputs.get(row.line)!, probs: row.p1, fallbackLabel: manifest.task.labels[fallbackIndex]! }));
           // Written before the jobs exist, so every llm-call finds its row.
           await runs.writeHardRows(outputPrefix, runId, shard, hardRows);
-          const calls: CatalogJob<'llm-call'>[] = hard.map(({ row }) => ({
-            name: 'llm-call',
-            data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
-            // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-            opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent: { id: job.id!, queue: runtime.queues.qualified('route') }, ignoreDependencyOnFailure: true },
-          }));
-          await runtime.queues.addBulk(calls);
+          await runtime.queues.addBulk(hardCallJobs(runtime, job.id!, { runId, outputPrefix, shard, attempt }, hard.map(({ row }) => ({ line: row.line, rowId: row.id }))));
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
           return finish(await job.getChildrenValues<unknown>(), await job.getIgnoredChildrenFailures());
@@ -62,17 +52,12 @@ export function routeShardHandler(runtime: Runtime) {
       return finish(children, await job.getIgnoredChildrenFailures());
 
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
-        const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
-        for (const value of Object.values(values)) {
-          const parsed = LlmCallResultSchema.safeParse(value);
-          if (parsed.success) answers.set(parsed.data.line, parsed.data);
-        }
-        const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
-        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, (line) => failureByLine.get(line), routing);
+        const { answers, failureOf, failedRows } = await collectAnswers(runtime, values, failures, guarantee?.sampled ?? []);
+        const { part, tally } = buildPart(manifest, scored, versions as ModelVersions, answers, failureOf, routing);
         await runs.writePart(outputPrefix, runId, shard, part, tally.state());
         runtime.metrics.run.countPart(part);
         await progress.shardDone(runId, shard);
-        return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
+        return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedRows };
       }
     },
   });

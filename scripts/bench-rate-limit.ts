@@ -104,7 +104,7 @@ const manifest: ManifestInput = {
   budgetUsd: 1_000,
   shardSize: 1_000,
 };
-const commandsBefore = await redisCommands();
+const commandsBefore = await redisCommandCalls();
 const cpuBefore = cpuOfAll();
 const samples: Array<{ t: number; ok: number[]; limited: number[] }> = [];
 const started = performance.now();
@@ -114,7 +114,9 @@ const sampler = setInterval(() => void sample(), SAMPLE_MS);
 const outcome = await stack.watcher.wait('manifests/rate.json', 60 * 60_000);
 clearInterval(sampler);
 await sample();
-const commands = (await redisCommands()) - commandsBefore;
+const commandsAfter = await redisCommandCalls();
+const commandCalls = [...commandsAfter].map(([name, calls]) => [name, calls - (commandsBefore.get(name) ?? 0)] as const).sort((a, b) => b[1] - a[1]);
+const commands = commandCalls.reduce((sum, [, calls]) => sum + calls, 0);
 const cpuAfter = cpuOfAll();
 const wallSeconds = (performance.now() - started) / 1000;
 if (outcome.status !== 'finished') throw new Error(`run failed: ${JSON.stringify(outcome)}`);
@@ -137,7 +139,7 @@ console.log(
     `steady window ${((last.t - first.t) / 1000).toFixed(1)} s (10%-90% of rows answered): ${achieved.toFixed(0)} rpm, utilisation ${((100 * achieved) / rpm).toFixed(1)}%`,
     `429s: callers saw ${limited.reduce((a, b) => a + b, 0)} (${limited.join(', ')}), server refused ${server.overCeiling} of ${server.requests} requests`,
     `per-caller share of the window: ${shares.map((s) => `${(100 * s).toFixed(1)}%`).join(', ')}`,
-    `Redis: ${commands} commands, ${(commands / rows).toFixed(1)} per hard row (whole run, every process)`,
+    `Redis: ${commands} commands, ${(commands / rows).toFixed(1)} per hard row (whole run, every process); most called per row: ${commandCalls.slice(0, 6).map(([name, calls]) => `${name} ${(calls / rows).toFixed(1)}`).join(', ')}`,
     `CPU ms per hard row: ${Object.keys(cpuAfter).map((name) => `${name} ${(((cpuAfter[name]! - cpuBefore[name]!) * 1000) / rows).toFixed(2)}`).join(', ')}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
   ].join('\n'),
 );
@@ -185,9 +187,10 @@ async function callerCounts(port: number): Promise<{ ok: number; limited: number
   return { ok: count('ok'), limited: count('429') };
 }
 
-async function redisCommands(): Promise<number> {
+/** Calls so far by command (INFO commandstats: `cmdstat_<name>:calls=<n>,...`). */
+async function redisCommandCalls(): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
 function answers(port: number): Promise<boolean> {

@@ -68,7 +68,8 @@ describe('a grouped llm-call job killed mid-way', () => {
       expect(stats.completions).toBe(ROWS);
       expect(stats.requests).toBeLessThanOrEqual(ROWS + 1);
       const report = ReportSchema.parse(await getJson(stack.runtime.s3, { bucket: stack.runtime.bucket, key: outcome.reportKey }));
-      expect(report.costUsd).toBeCloseTo(results.reduce((sum, r) => sum + r.cost, 0), 9);
+      // The report rounds dollars to millionths.
+      expect(report.costUsd).toBeCloseTo(results.reduce((sum, r) => sum + r.cost, 0), 6);
       expect(results.every((r) => r.cost > 0)).toBe(true);
       // Only the request cut off by the kill may have been billed without an answer.
       expect(report.requests).toMatchObject({ paid: ROWS });

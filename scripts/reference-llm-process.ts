@@ -5,10 +5,11 @@ import { createInterface } from 'node:readline';
 /**
  * The reference LLM in its own process (as deployed), serving the stand-ins in `modelsDir`: for the
  * scripts that measure the pipeline as separate processes. Resolves once it listens, with its URL.
+ * `env` adds settings such as REFERENCE_LLM_LATENCY_MS and REFERENCE_LLM_MAX_RPM.
  */
-export async function startReferenceLlmProcess(modelsDir: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startReferenceLlmProcess(modelsDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['services/reference-llm/dist/main.js'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', REFERENCE_LLM_MODELS_DIR: modelsDir },
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', REFERENCE_LLM_MODELS_DIR: modelsDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // Its first line names the address it listens on; later output is drained so the pipe never fills.

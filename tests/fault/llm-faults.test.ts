@@ -1,4 +1,4 @@
-import { ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
+import { ResultRecordSchema, runKeys, type JobPayload, type Report } from '@datashunt/contracts';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
@@ -67,10 +67,11 @@ describe('large-model faults', () => {
     expect(unresolved.tokens.input).toBeGreaterThan(0);
     expect(results.filter((r) => r.source === 'large').length).toBeGreaterThan(0);
 
-    // 429s pause the queue without spending attempts: only the 3 + 2 + 1 failed requests cost one each.
+    // 429s pause the queue without spending attempts: only the 3 + 2 + 1 failed requests cost one each
+    // (of the job holding the row: a job groups LLM_ROWS_PER_JOB rows).
     const jobs = await stack.runtime.queues.queue('llm').getJobs(['completed']);
     const ours = jobs.filter((j) => j.data.runId === runId);
-    expect(ours).toHaveLength(report.bySource.large + report.bySource.fallback);
+    expect(ours.reduce((sum, j) => sum + (j.data as JobPayload<'llm-call'>).rows.length, 0)).toBe(report.bySource.large + report.bySource.fallback);
     const extraAttempts = ours.reduce((sum, j) => sum + j.attemptsMade - 1, 0);
     expect(extraAttempts).toBe(6);
     // The 2 cut-off bodies and the timeout may have been billed: counted apart from confirmed spend.

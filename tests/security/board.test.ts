@@ -72,7 +72,7 @@ describe('dashboard security', () => {
     await stack.runtime.queues.queue('ingest').upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: 3_600_000 }, { name: 'manifest-sweep', data: {} });
     const job = await stack.runtime.queues
       .queue('llm' as QueueName)
-      .add('llm-call', { runId: 'run-board', outputPrefix: 'runs/', shard: 0, line: 3, rowId: 'row-3', input: ROW_TEXT, probs: [0.55, 0.45], fallbackLabel: 'ham' });
+      .add('llm-call', { runId: 'run-board', outputPrefix: 'runs/', shard: 0, rows: [{ line: 3, rowId: 'row-3' }], input: ROW_TEXT, probs: [0.55, 0.45], fallbackLabel: 'ham' });
     jobId = job.id!;
   });
   afterAll(() => stack?.dispose());

@@ -31,18 +31,21 @@ const ShardRef = RunRef.extend({
 const ScoreShard = ShardRef.extend({ range: InputRangeSchema });
 
 /**
- * A reference to one hard row: its input, probabilities and fallback label are in the shard's hard-rows
- * object in S3 (runKeys().hardRows), so row text never sits in Redis or shows in the dashboard.
+ * References to up to LLM_ROWS_PER_JOB hard rows of one shard: their inputs, probabilities and fallback
+ * labels are in the shard's hard-rows object in S3 (runKeys().hardRows), so row text never sits in
+ * Redis or shows in the dashboard. Each row is asked on its own (its own rate-limit slot, budget,
+ * cache entry and call key); the job returns `{ rows: LlmCallResult[] }`, one per row, in order.
  */
 const LlmCall = RunRef.extend({
   shard: z.number().int().nonnegative(),
-  line: z.number().int().positive(),
-  rowId: RowIdSchema,
-  /** Timed-out sends so far: they have their own small retry count, as each may have been billed. */
-  timeouts: z.number().int().nonnegative().optional(),
+  rows: z.array(z.object({ line: z.number().int().positive(), rowId: RowIdSchema })).min(1),
+  /** Timed-out sends so far, by line: they have their own small retry count, as each may have been billed. */
+  timeouts: z.record(z.string(), z.number().int().nonnegative()).optional(),
   /** When the job was delayed to a slot of its run's own rate limit: the slot is booked and is its own. */
   runSlotAt: z.number().int().optional(),
-  /** A guarantee run's sampling call, of this round (its row is among the shard's hard rows, as every row of such a run is). */
+  /** Rows finished by an earlier attempt (kept when the job was delayed, paused or failed): not asked again. */
+  done: z.array(LlmCallResultSchema).optional(),
+  /** A guarantee run's sampling call, of this round (its rows are among the shard's hard rows, as every row of such a run is). */
   sampleRound: z.number().int().nonnegative().optional(),
 });
 

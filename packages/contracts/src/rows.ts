@@ -74,8 +74,23 @@ export const LlmCallResultSchema = z.object({
 });
 export type LlmCallResult = z.infer<typeof LlmCallResultSchema>;
 
-/** What an llm-batch job (or a grouped llm-call) returns to its route parent: one result per row. */
+/** What a grouped large-model job (llm-call, llm-batch) returns to its parent: one result per row it was given. */
 export const LlmCallResultsSchema = z.object({ rows: z.array(LlmCallResultSchema) });
+export type LlmCallResults = z.infer<typeof LlmCallResultsSchema>;
+
+/** The per-row results in a large-model job's return value; none when it is something else (a score result). */
+export function llmCallResultsOf(value: unknown): LlmCallResult[] {
+  const parsed = LlmCallResultsSchema.safeParse(value);
+  return parsed.success ? parsed.data.rows : [];
+}
+
+/** Consecutive groups of at most `size` items, in order: hard rows into jobs of k rows. */
+export function inGroupsOf<T>(items: T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`group size must be a positive integer, got ${size}`);
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
 
 /**
  * The columns of results.csv and results.parquet, in order, before the probability columns (one per

@@ -40,7 +40,7 @@ export interface RecentRun {
 /**
  * A run's progress in Redis, for `runs watch` and the runs page without listing S3. Per-shard counts
  * are written with HSET, so a shard redone after a crash counts once; only `answered` is a counter
- * (one per llm-call job, clamped to `hard` when read). S3 stays the source of truth for results.
+ * (one per hard row, added when its llm-call job ends, clamped to `hard` when read). S3 stays the source of truth for results.
  */
 export class RunProgress {
   constructor(
@@ -85,6 +85,7 @@ export class RunProgress {
     return this.set(runId, { [`done:${shard}`]: 1 });
   }
 
+  /** `rows` more hard rows answered (or fallen back): a grouped llm-call job counts its rows at once. */
   async answered(runId: string, rows = 1): Promise<void> {
     await this.redis.multi().hincrby(this.key(runId), 'answered', rows).hset(this.key(runId), 'updatedAt', Date.now()).exec();
   }

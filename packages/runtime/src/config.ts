@@ -60,6 +60,12 @@ export const ConfigSchema = z.object({
   SCORE_CONCURRENCY: z.coerce.number().int().positive().default(1),
   ROUTE_CONCURRENCY: z.coerce.number().int().positive().default(4),
   LLM_CONCURRENCY: z.coerce.number().int().positive().default(16),
+  /**
+   * Hard rows per llm-call job (the router and the guarantee sampling group them): each row is still
+   * asked on its own, one after the other, so a job holds one worker slot for k requests; fewer jobs
+   * cost Redis fewer commands per row. 1 gives one job per row.
+   */
+  LLM_ROWS_PER_JOB: z.coerce.number().int().positive().default(10),
   FINALIZE_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /**
    * A job's lock, renewed every half of it while the job runs: how long a crashed worker's job waits

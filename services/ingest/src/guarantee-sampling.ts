@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { confidentTop, guaranteeRound, type GuaranteeTarget, type ScoredRow as WalkRow } from '@datashunt/algorithms';
-import { attemptParts, jobId, LlmCallResultSchema, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
+import { attemptParts, inGroupsOf, jobId, llmCallResultsOf, type GuaranteeSpec, type JobPayload, type LlmCallResult } from '@datashunt/contracts';
 import type { GuaranteeOutcome, RunSnapshot, RunStore } from '@datashunt/runs';
-import type { CatalogJob, Runtime } from '@datashunt/runtime';
+import { failedCallRows, isLlmCallKey, rowKey, type CatalogJob, type Runtime } from '@datashunt/runtime';
 
 /**
  * A guarantee run's sampling phase, run by manifest-ingest between scoring and routing. Each call is
@@ -28,16 +28,12 @@ export type SamplingStep =
 interface RunRow {
   shard: number;
   line: number;
-  id: JobPayload<'llm-call'>['rowId'];
+  id: JobPayload<'llm-call'>['rows'][number]['rowId'];
 }
 
-export function sampleCallJobId(runId: string, attempt: number, shard: number, line: number): string {
-  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', shard, line);
-}
-
-/** A row's key across the run: lines count from each shard's first. */
-function rowKey(shard: number, line: number): string {
-  return `${shard}.${line}`;
+/** A sampling call holds rows of one shard and is named by its first: a row is sampled at most once per run attempt. */
+export function sampleCallJobId(runId: string, attempt: number, shard: number, firstLine: number): string {
+  return jobId('llm-call', ...attemptParts(runId, attempt), 'sample', shard, firstLine);
 }
 
 /** The seed of the walk's sampling order: fixed by the run, so every replay walks the same order. */
@@ -54,9 +50,9 @@ function lastPart(key: string): number {
   return Number(key.split('.').pop());
 }
 
-/** The row an llm-call child asked about: its key ends in the shard and the line. */
-function rowKeyOfCall(key: string): string {
-  return key.split('.').slice(-2).join('.');
+/** The shard of a sampling call's rows: its key ends in the shard and the first line. */
+function shardOfCall(key: string): number {
+  return Number(key.split('.').slice(-2)[0]);
 }
 
 export async function samplingRound(
@@ -78,11 +74,11 @@ export async function samplingRound(
     return { kind: 'unscored', failedShards: Array.from({ length: shards }, (_, shard) => ({ shard, reason: `the guarantee needs every shard scored (${why})` })) };
   }
   const versions = new Map<number, ScoredVersions>();
-  const answers = new Map<string, LlmCallResult>();
+  const failed = await failedCallRows(runtime.queues.queue('llm'), failures);
+  const answers = new Map<string, LlmCallResult>(failed.answers.map(({ shard, result }) => [rowKey(shard, result.line), result]));
   for (const [key, value] of Object.entries(values)) {
     if (key.includes(':score-shard.')) versions.set(lastPart(key), value as ScoredVersions);
-    const answer = key.includes(':llm-call.') ? LlmCallResultSchema.safeParse(value) : undefined;
-    if (answer?.success) answers.set(rowKeyOfCall(key), answer.data);
+    if (isLlmCallKey(key)) for (const answer of llmCallResultsOf(value)) answers.set(rowKey(shardOfCall(key), answer.line), answer);
   }
 
   const rows: RunRow[] = [];
@@ -98,12 +94,11 @@ export async function samplingRound(
   }
   const known = new Map<number, string>();
   const unanswerable = new Set<number>();
-  const failedRows = new Set(Object.keys(failures).filter((key) => key.includes(':llm-call.')).map(rowKeyOfCall));
   rows.forEach((row, i) => {
     const key = rowKey(row.shard, row.line);
     const answer = answers.get(key);
     if (answer?.source === 'large') known.set(i, answer.label);
-    else if (answer || failedRows.has(key)) unanswerable.add(i);
+    else if (answer || failed.reasons.has(key)) unanswerable.add(i);
   });
 
   const step = await guaranteeRound({ rows: walkRows, target: guaranteeTarget(spec), alpha: spec.alpha, seed: walkSeed(runId), known, unanswerable });
@@ -162,19 +157,23 @@ export async function samplingRound(
   return { kind: 'routed', outcome };
 }
 
-/** One round: one llm-call per row of the batch (each reads its row among its shard's hard rows). */
+/** One round: llm-calls of up to LLM_ROWS_PER_JOB rows of one shard (each reads its rows among the shard's hard rows). */
 async function askRound(
   runtime: Runtime,
   job: Job,
   r: { runId: string; outputPrefix: string; attempt: number; round: number; rows: RunRow[] },
 ): Promise<void> {
   const parent = { id: job.id!, queue: runtime.queues.qualified('ingest') };
+  const byShard = new Map<number, RunRow[]>();
+  for (const row of r.rows) byShard.set(row.shard, [...(byShard.get(row.shard) ?? []), row]);
   await runtime.queues.addBulk(
-    r.rows.map((row): CatalogJob<'llm-call'> => ({
-      name: 'llm-call',
-      data: { runId: r.runId, outputPrefix: r.outputPrefix, shard: row.shard, line: row.line, rowId: row.id, sampleRound: r.round },
-      // A call that fails for good stops the walk there (see LargeAnswersUnavailable), never the run.
-      opts: { jobId: sampleCallJobId(r.runId, r.attempt, row.shard, row.line), parent, ignoreDependencyOnFailure: true },
-    })),
+    [...byShard.entries()].flatMap(([shard, shardRows]) =>
+      inGroupsOf(shardRows, runtime.config.LLM_ROWS_PER_JOB).map((group): CatalogJob<'llm-call'> => ({
+        name: 'llm-call',
+        data: { runId: r.runId, outputPrefix: r.outputPrefix, shard, rows: group.map((row) => ({ line: row.line, rowId: row.id })), sampleRound: r.round },
+        // A call that fails for good stops the walk there (see LargeAnswersUnavailable), never the run.
+        opts: { jobId: sampleCallJobId(r.runId, r.attempt, shard, group[0]!.line), parent, ignoreDependencyOnFailure: true },
+      })),
+    ),
   );
 }

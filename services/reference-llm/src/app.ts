@@ -5,6 +5,7 @@ import { BatchApi, type BatchApiOptions, type BatchStats } from './batch-api.js'
 import { chatCompletionBody, labelAnswer, textAnswer, type Answer } from './chat-completion.js';
 import { faultFromHeader, FaultPlanSchema, FaultQueue, type Fault, type FaultKind } from './faults.js';
 import { HttpError } from './http-error.js';
+import { drawLatencyMs, PacingSchema, RequestCeiling, type Pacing } from './pacing.js';
 import { ChatRequestSchema } from './request-schema.js';
 import { allowedLabelProbabilities, type StandInInput, type StandInModel } from './stand-in-model.js';
 import { StandInRegistry } from './stand-in-registry.js';
@@ -18,6 +19,8 @@ export interface ReferenceLlmOptions {
   apiKey?: string;
   /** The batch interface's completion delay and per-file limits. */
   batch?: BatchApiOptions;
+  /** Latency per completion and a request ceiling, as a hosted model has; unset: answers at once, no ceiling. */
+  pacing?: Pacing;
 }
 
 export interface ReferenceLlmStats {
@@ -28,6 +31,8 @@ export interface ReferenceLlmStats {
   /** Completions answered by a stand-in. */
   completions: number;
   faults: Record<FaultKind, number>;
+  /** Requests refused by the pacing ceiling (429), counted apart from injected faults. */
+  overCeiling: number;
   /** Requests per requested model name. */
   models: Record<string, number>;
   /** Completions per stand-in that answered. */
@@ -46,7 +51,8 @@ const PROMPT_FORMAT_HINT =
 export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): express.Express {
   const registry = new StandInRegistry(options.modelsDir, options.standIns);
   const faults = new FaultQueue();
-  const stats: Omit<ReferenceLlmStats, 'batches'> = { requests: 0, unauthorized: 0, completions: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
+  let pacing = pacingState(options.pacing ?? {});
+  const stats: Omit<ReferenceLlmStats, 'batches'> = { requests: 0, unauthorized: 0, completions: 0, overCeiling: 0, faults: { '429': 0, '500': 0, slow: 0, malformed: 0, nonsense: 0 }, models: {}, standIns: {} };
 
   /** A chat completion body for a request, answered by a stand-in (or the nonsense fault's text). */
   const complete = async (body: unknown, fault?: Fault) => {
@@ -90,6 +96,12 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     res.json({ ...stats, batches: batches.stats, pendingFaults: faults.remaining(), pendingBatchFaults: batches.faults.remaining() });
   });
   app.use('/admin/batch', batches.adminRouter());
+  app.put('/admin/pacing', (req, res) => {
+    const parsed = PacingSchema.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, `invalid pacing: ${parsed.error.message}`);
+    pacing = pacingState(parsed.data);
+    res.json(pacing.settings);
+  });
 
   app.use('/v1', requireBearerKey(options.apiKey, () => stats.unauthorized++));
   app.get('/v1/models', async (_req, res) => {
@@ -103,6 +115,12 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
     const header = req.get('x-reference-fault');
     const fault = header ? parseFaultHeader(header) : faults.next();
     if (fault) stats.faults[fault.kind]++;
+    const retryInMs = pacing.ceiling?.take() ?? 0;
+    if (retryInMs > 0) {
+      stats.overCeiling++;
+      res.set('retry-after', String(Math.ceil(retryInMs / 1000)));
+      throw new HttpError(429, 'Rate limit reached for requests. Please try again later.', 'rate_limit_exceeded');
+    }
     if (fault?.kind === '429') {
       res.set('retry-after', String(fault.retryAfterSeconds));
       throw new HttpError(429, 'Rate limit reached for requests. Please try again later.', 'rate_limit_exceeded');
@@ -112,7 +130,8 @@ export function createReferenceLlmApp(options: ReferenceLlmOptions = {}): expres
       res.status(200).type('application/json').send(MALFORMED_BODY);
       return;
     }
-    if (fault?.kind === 'slow' && !(await delayUnlessClosed(fault.delayMs, res))) return;
+    const delayMs = (fault?.kind === 'slow' ? fault.delayMs : 0) + drawLatencyMs(pacing.settings.latencyMs);
+    if (delayMs > 0 && !(await delayUnlessClosed(delayMs, res))) return;
 
     const body = await complete(req.body, fault);
     res.set('x-request-id', `req_${randomUUID().replaceAll('-', '')}`);
@@ -159,6 +178,10 @@ function requireBearerKey(accepted: string | undefined, onRefused: () => void) {
     }
     next();
   };
+}
+
+function pacingState(settings: Pacing): { settings: Pacing; ceiling?: RequestCeiling } {
+  return settings.maxRequestsPerMinute ? { settings, ceiling: new RequestCeiling(settings.maxRequestsPerMinute) } : { settings };
 }
 
 function parseFaultHeader(value: string): Fault {

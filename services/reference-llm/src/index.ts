@@ -5,3 +5,4 @@ export * from './stand-in-registry.js';
 export * from './build-stand-in.js';
 export * from './faults.js';
 export * from './batch-api.js';
+export * from './pacing.js';

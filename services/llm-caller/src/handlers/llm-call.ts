@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { buildPrompt } from '@datashunt/algorithms';
-import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
+import type { JobPayload, LargeModelSpec, LlmCallResult, LlmCallResults, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
 import { defineHandler, type HandlerContext, type Runtime } from '@datashunt/runtime';
@@ -9,11 +9,12 @@ import { fallbackResult } from '../fallback.js';
 import { deferJob, largeModelClient } from '../large-model.js';
 
 /**
- * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
- * the shard's hard-rows object (job data holds only a reference). Requests go to the operator's
- * endpoint that the manifest names, within that endpoint's ceiling and the run's own lower limit; a
- * 429 pauses the whole queue for its retry-after without spending an attempt. Whatever happens, the
- * row ends with a result: the answer, or the small model's label flagged with why.
+ * Asks the large model about a job's hard rows, one after the other, each with a Prompt Pruning
+ * prompt. The rows themselves are read from the shard's hard-rows object (job data holds only
+ * references). Requests go to the operator's endpoint that the manifest names, within that endpoint's
+ * ceiling and the run's own lower limit; a 429 pauses the whole queue for its retry-after without
+ * spending an attempt. Whatever happens, each row ends with a result: the answer, or the small model's
+ * label flagged with why.
  */
 export function llmCallHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
@@ -63,19 +64,22 @@ export function llmCallHandler(runtime: Runtime) {
     if (endpoint.maxTokensPerMinute) await book('endpoint_tokens', `endpoint-tokens:${spec.endpoint}`, endpoint.maxTokensPerMinute, estimatedTokens);
   };
 
-  /** The row's result: the large model's answer, or the small model's label flagged with why. */
-  const answer = async (payload: JobPayload<'llm-call'>, context: HandlerContext, manifest: Manifest): Promise<LlmCallResult> => {
-    const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, payload.line);
-    if (!row) throw new UnrecoverableError(`row at line ${payload.line} is missing from the hard-rows object of shard ${payload.shard}`);
+  /**
+   * One row's result: the large model's answer, or the small model's label flagged with why. Throws
+   * only what the job as a whole handles (a deferred slot, a 429 pause, an error worth a retry).
+   * `slot.held`: the job was delayed to its booked run slot, which the first request sent uses.
+   */
+  const answerRow = async (payload: JobPayload<'llm-call'>, ref: CallRow, context: HandlerContext, manifest: Manifest, slot: { held: boolean }): Promise<LlmCallResult> => {
+    const { line } = ref;
+    const row = await runs.hardRow(payload.outputPrefix, payload.runId, payload.shard, line);
+    if (!row) throw new UnrecoverableError(`row at line ${line} is missing from the hard-rows object of shard ${payload.shard}`);
     const stopped = await breaker.tripped(payload.runId);
-    if (stopped !== null) return fallback(payload, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
+    if (stopped !== null) return fallback(line, row, 'llm_error', `not asked: the run stopped calling the endpoint (${stopped})`);
     const cancelled = await cancellation.cancelled(payload.runId);
-    if (cancelled !== null) return fallback(payload, row, 'cancelled', `not asked: the run was ${cancelled}`);
+    if (cancelled !== null) return fallback(line, row, 'cancelled', `not asked: the run was ${cancelled}`);
     const spec = manifest.largeModel;
     const prompt = buildPrompt({ task: manifest.task, mode: manifest.promptMode, probs: row.probs, threshold: manifest.promptPruneThreshold, input: row.input });
     let outcome: ClassifyOutcome;
-    // A job delayed to its booked run slot uses it for its first request; later requests book their own.
-    let heldRunSlot = payload.runSlotAt !== undefined;
     try {
       outcome = await client.classify({
         manifestLargeModel: spec,
@@ -84,41 +88,62 @@ export function llmCallHandler(runtime: Runtime) {
         runId: payload.runId,
         budgetUsd: manifest.budgetUsd,
         answerLog: runs.answerLog(payload.outputPrefix, payload.runId),
-        callKey: context.job.id!,
+        // The row's own key across every attempt of its job: a retry finds what this row paid, never another's.
+        callKey: `${context.job.id!}.${line}`,
         // A booked slot is waited for here (briefly); BullMQ keeps renewing the job's lock meanwhile.
         beforeCall: async (estimatedTokens) => {
-          await waitForSlot(context, heldRunSlot, spec, estimatedTokens);
-          heldRunSlot = false;
+          await waitForSlot(context, slot.held, spec, estimatedTokens);
+          slot.held = false;
         },
       });
     } catch (error) {
-      if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs, () => cancellation.cancelled(payload.runId));
-      if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
       if (RunBreaker.isFatal(error)) await breaker.trip(payload.runId, error.message);
       if (error instanceof PossiblyBilledLlmError && error.timedOut) {
-        const timeouts = (payload.timeouts ?? 0) + 1;
-        if (timeouts > runtime.config.LLM_TIMEOUT_RETRIES) return fallback(payload, row, 'llm_error', `timed out ${timeouts} times (each possibly billed): ${error.message}`);
-        await context.job.updateData({ ...context.job.data, timeouts });
+        const timeouts = (payload.timeouts?.[line] ?? 0) + 1;
+        if (timeouts > runtime.config.LLM_TIMEOUT_RETRIES) return fallback(line, row, 'llm_error', `timed out ${timeouts} times (each possibly billed): ${error.message}`);
+        await context.job.updateData({ ...context.job.data, timeouts: { ...payload.timeouts, [line]: timeouts } });
       }
       const lastAttempt = context.job.attemptsMade + 1 >= (context.job.opts.attempts ?? 1);
-      if (error instanceof LlmError && (!error.retryable || lastAttempt)) return fallback(payload, row, 'llm_error', error.message);
+      if (error instanceof LlmError && !(error instanceof RateLimitedError) && (!error.retryable || lastAttempt)) return fallback(line, row, 'llm_error', error.message);
       throw error;
     }
-    return toResult(payload, row, outcome);
+    return toResult(line, row, outcome);
+  };
+
+  /** What the whole job does about a row's error, after keeping the rows already finished. */
+  const onJobError = async (payload: JobPayload<'llm-call'>, context: HandlerContext, error: unknown): Promise<void> => {
+    if (error instanceof RateDeferredError) await deferJob(context, error.retryInMs, () => cancellation.cancelled(payload.runId));
+    if (error instanceof RateLimitedError) await pauseQueue(context, error.retryAfterMs);
   };
 
   return defineHandler({
     name: 'llm-call',
-    async handle(payload, context): Promise<LlmCallResult> {
+    async handle(payload, context): Promise<LlmCallResults> {
       const { manifest } = await runs.snapshot(payload.outputPrefix, payload.runId);
-      const result = await answer(payload, context, manifest);
-      if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
+      const results = new Map((payload.done ?? []).map((result) => [result.line, result]));
+      const slot = { held: payload.runSlotAt !== undefined };
+      for (const ref of payload.rows) {
+        if (results.has(ref.line)) continue;
+        let result: LlmCallResult;
+        try {
+          result = await answerRow(payload, ref, context, manifest, slot);
+        } catch (error) {
+          // Kept before the job is delayed, paused or retried: its next attempt goes on from the next row.
+          if (results.size > (payload.done?.length ?? 0)) await context.job.updateData({ ...context.job.data, done: [...results.values()] });
+          await onJobError(payload, context, error);
+          throw error;
+        }
+        if (result.source === 'fallback') runtime.metrics.run.observeLlmCall({ model: manifest.largeModel.model, outcome: 'fallback' });
+        results.set(ref.line, result);
+      }
       // Sampling calls come before routing: `answered` counts the router's hard rows only.
-      if (payload.sampleRound === undefined) await progress.answered(payload.runId);
-      return result;
+      if (payload.sampleRound === undefined) await progress.answered(payload.runId, payload.rows.length);
+      return { rows: payload.rows.map((ref) => results.get(ref.line)!) };
     },
   });
 }
+
+type CallRow = JobPayload<'llm-call'>['rows'][number];
 
 /** Pauses every worker of the queue (the provider's limit is global) and re-queues this job without using an attempt. */
 async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<never> {
@@ -126,17 +151,17 @@ async function pauseQueue({ queue }: HandlerContext, waitMs: number): Promise<ne
   throw Worker.RateLimitError();
 }
 
-function toResult(payload: JobPayload<'llm-call'>, row: HardRow, outcome: ClassifyOutcome): LlmCallResult {
+function toResult(line: number, row: HardRow, outcome: ClassifyOutcome): LlmCallResult {
   switch (outcome.kind) {
     case 'answer':
-      return { line: payload.line, label: outcome.label, source: 'large', c_l: outcome.confidence, tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
+      return { line, label: outcome.label, source: 'large', c_l: outcome.confidence, tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'unresolved':
-      return { ...fallback(payload, row, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
+      return { ...fallback(line, row, 'unresolved', `answer outside the label set: ${outcome.raw.slice(0, 80)}`), tokens: outcome.tokens, cost: outcome.costUsd, cached: outcome.cached };
     case 'over_budget':
-      return fallback(payload, row, 'over_budget');
+      return fallback(line, row, 'over_budget');
   }
 }
 
-function fallback(payload: JobPayload<'llm-call'>, row: HardRow, reason: LlmCallResult['fallbackReason'] & string, error?: string): LlmCallResult {
-  return fallbackResult(payload.line, row.fallbackLabel, reason, error);
+function fallback(line: number, row: HardRow, reason: LlmCallResult['fallbackReason'] & string, error?: string): LlmCallResult {
+  return fallbackResult(line, row.fallbackLabel, reason, error);
 }

@@ -1,14 +1,10 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
-import { attemptParts, jobId, LlmCallResultSchema, LlmCallResultsSchema, type LlmCallResult } from '@datashunt/contracts';
 import { decide, RunProgress, RunStore, type CompactScoredRow, type GuaranteeRouting } from '@datashunt/runs';
 import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
 import { batchFailureOf, llmBatchChildren } from '../batch-children.js';
+import { collectAnswers, hardCallJobs } from '../hard-calls.js';
 import { buildPart, type ScoredShard } from '../shard-decisions.js';
-
-export function llmCallJobId(runId: string, attempt: number, shard: number, line: number): string {
-  return jobId('llm-call', ...attemptParts(runId, attempt), shard, line);
-}
 
 /**
  * Algorithm 2 over a scored shard (step "shunt"): confident rows are answered by the small models,
@@ -46,12 +42,7 @@ export function routeShardHandler(runtime: Runtime) {
           const calls: CatalogJob<'llm-call' | 'llm-batch'>[] =
             manifest.largeModel.mode === 'batch'
               ? await batchChildren(hard, parent)
-              : hard.map((row) => ({
-                  name: 'llm-call',
-                  data: { runId, outputPrefix, shard, line: row.line, rowId: row.id },
-                  // A call that fails for good must not stall the shard: its row falls back, flagged llm_error.
-                  opts: { jobId: llmCallJobId(runId, attempt, shard, row.line), parent, ignoreDependencyOnFailure: true },
-                }));
+              : hardCallJobs(runtime, job.id!, { runId, outputPrefix, shard, attempt }, hard.map((row) => ({ line: row.line, rowId: row.id })));
           await runtime.queues.addBulk(calls);
           await job.updateData({ ...job.data, step: 'collect' });
           if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
@@ -69,20 +60,13 @@ export function routeShardHandler(runtime: Runtime) {
       }
 
       async function finish(values: Record<string, unknown>, failures: Record<string, string>) {
-        const answers = new Map<number, LlmCallResult>((guarantee?.sampled ?? []).map((a) => [a.line, a]));
-        // A child answers one row (llm-call) or several ({rows}: llm-batch).
-        for (const value of Object.values(values)) {
-          const one = LlmCallResultSchema.safeParse(value);
-          const many = one.success ? undefined : LlmCallResultsSchema.safeParse(value);
-          for (const answer of one.success ? [one.data] : many?.success ? many.data.rows : []) answers.set(answer.line, answer);
-        }
-        const failureByLine = new Map(Object.entries(failures).map(([key, reason]) => [Number(key.split('.').pop()), reason]));
+        const { answers, failureOf, failedRows } = await collectAnswers(runtime, shard, values, failures, guarantee?.sampled ?? []);
         const batchFailure = batchFailureOf(failures);
-        const { part, tally } = buildPart(manifest, scored, versions, answers, (line) => failureByLine.get(line) ?? batchFailure(line), routing);
+        const { part, tally } = buildPart(manifest, scored, versions, answers, (line) => failureOf(line) ?? batchFailure(line), routing);
         await runs.writePart(outputPrefix, runId, shard, part, { tally: tally.state(), lines: versions.lines });
         runtime.metrics.run.countPart(part);
         await progress.shardDone(runId, shard);
-        return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedCalls: failureByLine.size };
+        return { shard, results: part.results.length, rejects: part.rejects.length, large: answers.size, failedRows };
       }
     },
   });

@@ -1,7 +1,8 @@
 import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report, type ResultRecord } from '@datashunt/contracts';
 import { cancelRun } from '@datashunt/cli';
 import { BudgetMeter } from '@datashunt/llm';
-import { getJson, readAllJsonl } from '@datashunt/storage';
+import type { RunPlan } from '@datashunt/runs';
+import { getJson, listObjects, readAllJsonl } from '@datashunt/storage';
 import { waitUntil } from '../support/cli';
 import { spamManifest, startSpamStack, toJsonl, type SpamRow, type TestStack } from '../support/stack';
 
@@ -76,8 +77,14 @@ describe('batch mode', () => {
       expect(r.c_l).not.toBeNull();
     }
     const after = await stats();
-    // Two shards of 150 rows: one batch each, and not one synchronous completion.
-    expect(after.batches.created - before.batches.created).toBe(2);
+    // One batch per shard with hard rows (shards of about 150 rows: the router writes each one's batch
+    // rows), and not one synchronous completion.
+    const keys = runKeys('runs/', runId);
+    const { shards } = await getJson<RunPlan>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: keys.state });
+    let batched = 0;
+    for await (const _ of listObjects(stack.runtime.s3, stack.runtime.bucket, `${keys.root}batch/`)) batched += 1;
+    expect([shards > 1, batched > 1]).toEqual([true, true]);
+    expect(after.batches.created - before.batches.created).toBe(batched);
     expect(after.requests).toBe(before.requests);
     expect(after.batches.linesAnswered - before.batches.linesAnswered).toBe(large.length);
 

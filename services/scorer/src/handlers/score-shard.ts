@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { topClass } from '@datashunt/algorithms';
 import type { InputRange, Manifest, RunManifest } from '@datashunt/contracts';
-import { pendingReject, type PendingReject } from '@datashunt/formats';
+import { pendingReject, placeReject, type PendingReject } from '@datashunt/formats';
 import { largeCandidate, RunProgress, RunStore, type CompactScoredRow, type HardRow, type ShardRow } from '@datashunt/runs';
 import { defineHandler, type Runtime } from '@datashunt/runtime';
 import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
@@ -57,7 +57,9 @@ export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
 
         const { rows, rejects, lines } = await readShard(runs, context, range, excerpts);
         await runs.writeShardRejects(outputPrefix, runId, shard, rejects);
-        runtime.metrics.run.countRejects(rejects.map((r) => r.problem));
+        // Classed by their reasons as finalize will word them (a position, then the problem).
+        const { format } = (await runs.plannedInputs(outputPrefix, runId)).objects[range.object]!;
+        runtime.metrics.run.countRejects(rejects.map((r) => placeReject(r, { linesBefore: 0, objectLinesBefore: 0, format: format.records }).reason));
         const scored = specificLease ? await scoreRows(rows, specificLease.scorer, learnableLease?.scorer) : uniform(rows, manifest);
         const result = await writeScores(runs, context, rows, scored, {
           specificVersion: specificLease?.scorer.version ?? NO_SMALL_MODEL,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { toMicroUsd } from './cost.js';
 
 // With a sent marker (KEYS[2], "token:reserved" while in flight, "settled:token" after) and the set
@@ -113,7 +113,7 @@ const SETTLED_TTL_SECONDS = 3600;
  */
 export class BudgetMeter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly ttlSeconds = DEFAULT_TTL_SECONDS,
   ) {}
@@ -156,14 +156,15 @@ export class BudgetMeter {
     return { sent: n('sent'), paidCalls: n('paidCalls'), spentUsd: n('spent') / 1e6, possiblyPaidCalls: n('possiblyCalls'), possiblyPaidUsd: n('possibly') / 1e6 };
   }
 
+  /** The run id is the keys' hash tag: a script's keys share one Redis Cluster slot, and runs spread over slots. */
   private key(runId: string): string {
-    return `${this.prefix}llm-budget:${runId}`;
+    return `${this.prefix}llm-budget:{${runId}}`;
   }
 
   /** The budget hash, then (for a named attempt) the request's sent marker and its adopted-attempts set. */
   private keys(runId: string, attempt: CallAttempt | undefined): string[] {
     if (!attempt) return [this.key(runId)];
-    const sent = `${this.prefix}llm-sent:${runId}:${attempt.key}`;
+    const sent = `${this.prefix}llm-sent:{${runId}}:${attempt.key}`;
     return [this.key(runId), sent, `${sent}:adopted`];
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // GCRA with queueing: one theoretical arrival time (TAT) per key, and every caller books the next
 // slot rather than retrying for one, so concurrent workers never collide. Redis' clock is the only
@@ -26,7 +26,7 @@ export type Booking = { booked: true; waitMs: number } | { booked: false; retryI
  */
 export class EndpointRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

@@ -15,3 +15,4 @@ export * from './operator-policy.js';
 export * from './redis-outages.js';
 export * from './redis-settings.js';
 export * from './metrics-run.js';
+export * from './redis-target.js';

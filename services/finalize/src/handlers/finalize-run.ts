@@ -1,7 +1,7 @@
 import { RunReportTally } from '@datashunt/algorithms';
 import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { getStream, JsonlWriter, putJson } from '@datashunt/storage';
 import { writeResultTables } from '../result-tables.js';
 
@@ -15,7 +15,7 @@ import { writeResultTables } from '../result-tables.js';
  */
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const breaker = new RunBreaker(runtime.redis, prefix);
   const budget = new BudgetMeter(runtime.redis, prefix);
   const cancellation = new RunCancellation(runtime.redis, prefix);

@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type RejectRecord, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunPlan, type RunSnapshot, type ValidatedLine } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putBytes, putJson, toJsonl } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
 import { readInputRecords } from '../input-objects.js';
@@ -33,7 +33,7 @@ interface StepData {
  */
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const control = { progress: new RunProgress(runtime.redis, prefix), breaker: new RunBreaker(runtime.redis, prefix), cancellation: new RunCancellation(runtime.redis, prefix) };
   return defineHandler({
     name: 'manifest-ingest',

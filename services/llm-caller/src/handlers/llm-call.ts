@@ -4,7 +4,7 @@ import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LargeModelClient, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
-import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
 /**
  * Asks the large model about one hard row with a Prompt Pruning prompt. The row itself is read from
@@ -15,7 +15,7 @@ import { defineHandler, endpointApiKey, type HandlerContext, type Runtime } from
  */
 export function llmCallHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const { endpoints } = runtime.config;
   const client = new LargeModelClient({
     endpoints,

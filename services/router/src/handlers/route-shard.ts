@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { attemptParts, jobId, LlmCallResultSchema, type LlmCallResult } from '@datashunt/contracts';
 import { RunProgress, RunStore, type HardRow, type ScoredRow } from '@datashunt/runs';
-import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
 import { buildPart, decide, type GuaranteeRouting, type ModelVersions } from '../shard-decisions.js';
 
@@ -16,7 +16,7 @@ export function llmCallJobId(runId: string, attempt: number, shard: number, line
  */
 export function routeShardHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const progress = new RunProgress(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX));
   return defineHandler({
     name: 'route-shard',
     async handle({ runId, outputPrefix, shard, attempt, guarantee }, { job, token }) {

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Manifest } from '@datashunt/contracts';
 import { RunProgress, RunStore, type ScoredRow, type ShardRow } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
 
 /** A large-only run without a registered small model is scored by no model: results name this version. */
@@ -22,7 +22,7 @@ export interface ScoreShardResult {
  */
 export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const progress = new RunProgress(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX));
   return defineHandler({
     name: 'score-shard',
     async handle({ runId, outputPrefix, shard }): Promise<ScoreShardResult> {

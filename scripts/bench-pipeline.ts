@@ -5,9 +5,11 @@
 // (strategy large-only) at the reference LLM (its own process, no injected delay) under a ceiling far
 // above what the machine reaches, so the pipeline is the bottleneck. Prints hard rows/s from manifest
 // drop to report; with --redis-memory, also the Redis memory held per pending llm-call job.
+// With --redis-ops, either path also prints Redis commands and bytes per row over the timed run
+// (scripts/redis-usage.ts): run it against a Redis of its own, as every client's commands count.
 //   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000]
 //     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only)
-//     [--hard [--min-chars 2000] [--redis-memory]]
+//     [--hard [--min-chars 2000] [--redis-memory]] [--redis-ops]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -26,6 +28,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 // Built output, as scripts/bench-paper.ts uses the CLI's: the root package does not depend on services.
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
 import { startReferenceLlmProcess } from './reference-llm-process.js';
+import { formatPerRow, readRedisUsage, usageBetween } from './redis-usage.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     hard: { type: 'boolean', default: false },
     'min-chars': { type: 'string', default: '2000' },
     'redis-memory': { type: 'boolean', default: false },
+    'redis-ops': { type: 'boolean', default: false },
   },
 });
 const hard = values.hard!;
@@ -98,13 +102,13 @@ process.exit(0);
 async function easyPath(file: string, n: number): Promise<string> {
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}`;
+  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
 }
 
 async function hardPath(file: string, n: number): Promise<string> {
   const pipeline = await throughPipeline(file, n);
   const memory = values['redis-memory'] ? `; ${await pendingJobMemory(file, n)}` : '';
-  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); ${usage(pipeline)}${memory}`;
+  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); ${usage(pipeline)}${memory}${pipeline.redis}`;
 }
 
 function usage(pipeline: { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number> }): string {
@@ -176,7 +180,7 @@ async function uploadRows(file: string, n: number): Promise<void> {
 
 async function throughPipeline(file: string, n: number) {
   const workers = startWorkers(SERVICES);
-  const watcher = new RunWatcher(config);
+  const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
   await watcher.ready();
   await uploadRows(file, n);
   const key = `manifests/bench-${n}.json`;
@@ -185,9 +189,11 @@ async function throughPipeline(file: string, n: number) {
   const started = performance.now();
   const cpuBefore = cpuSeconds(process.pid);
   const referenceCpuBefore = referenceLlm ? cpuSeconds(referenceLlm.child.pid!) : 0;
+  const redisBefore = values['redis-ops'] ? await readRedisUsage(runtime.redis) : undefined;
   await dropManifest(key, benchManifest(n, `bench-${n}`));
   const outcome = await watcher.wait(key, 60 * 60_000);
   const seconds = (performance.now() - started) / 1000;
+  const redis = redisBefore ? `; ${formatPerRow(usageBetween(redisBefore, await readRedisUsage(runtime.redis)), n)}` : '';
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   if (hard) await expectAllLarge(outcome.reportKey, n);
   const peak: Record<string, number> = {};
@@ -199,7 +205,7 @@ async function throughPipeline(file: string, n: number) {
     await stopWorker(child);
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, redis };
 }
 
 /** A hard-path figure counts only if every row was answered by the large model, not by a fallback. */
@@ -216,7 +222,7 @@ async function expectAllLarge(reportKey: string, n: number): Promise<void> {
 async function pendingJobMemory(file: string, n: number): Promise<string> {
   const upstream = SERVICES.filter((s) => s !== 'llm-caller');
   const workers = startWorkers(upstream);
-  const watcher = new RunWatcher(config);
+  const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
   await watcher.ready();
   await uploadRows(file, n);
   await waitForWorkers(upstream);

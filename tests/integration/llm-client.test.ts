@@ -20,7 +20,7 @@ import {
   type ClassifyRequest,
 } from '@datashunt/llm';
 import { buildStandIn, startReferenceLlm, type RunningReferenceLlm } from '@datashunt/reference-llm';
-import { createRedis, waitReady, type RedisClient } from '@datashunt/runtime';
+import { createRedis, isCluster, waitReady, type RedisClient } from '@datashunt/runtime';
 import { connectTestRedis, deleteKeys, portServing } from '../support/redis';
 import { syntheticTextRows, writeJsonl } from '../../services/reference-llm/src/testing/synthetic-data';
 
@@ -231,6 +231,13 @@ describe('BudgetMeter', () => {
     // 0.9 still reserved + 0.04 spent: 0.06 left, a 0.07 estimate does not fit.
     expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);
     expect(await meter.reserve('budget-run', 0.06, 1)).toBe(true);
+  });
+  it('runs its scripts on a server that holds none of them (sent by hash, the body only on NOSCRIPT)', async () => {
+    for (const server of isCluster(redis) ? redis.nodes('master') : [redis]) await server.script('FLUSH');
+    const meter = new BudgetMeter(redis, prefix);
+    expect(await meter.reserve('flushed-run', 0.1, 1)).toBe(true);
+    await meter.settle('flushed-run', 0.1, 0.04, 'paid');
+    expect(await meter.usage('flushed-run')).toEqual({ sent: 1, paidCalls: 1, spentUsd: 0.04, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
   });
   it('counts a reservation left by a worker that died mid-request as possibly paid when the request is made again', async () => {
     const meter = new BudgetMeter(redis, prefix);

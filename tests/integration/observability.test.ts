@@ -21,7 +21,7 @@ describe('observability', () => {
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
       S3_BUCKET: 'datashunt-obs',
-      QUEUE_PREFIX: `obs${randomBytes(4).toString('hex')}`,
+      QUEUE_PREFIX: `{obs${randomBytes(4).toString('hex')}}`,
       DASHBOARD_PORT: '0',
       DASHBOARD_PASSWORD: 'observability-test',
       LOG_LEVEL: 'silent',

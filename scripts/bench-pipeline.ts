@@ -5,7 +5,7 @@
 // (strategy large-only) at the reference LLM (its own process, no injected delay) under a ceiling far
 // above what the machine reaches, so the pipeline is the bottleneck. Prints hard rows/s from manifest
 // drop to report; with --redis-memory, also the Redis memory held per pending llm-call job.
-// With --redis-ops, either path also prints Redis commands and bytes per row over the timed run
+// With --redis-ops, either path also prints Redis commands and bytes per 1,000 rows over the timed run
 // (scripts/redis-usage.ts): run it against a Redis of its own, as every client's commands count.
 //   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000]
 //     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only)
@@ -56,7 +56,8 @@ const env: Record<string, string | undefined> = {
   S3_ACCESS_KEY_ID: 'S3RVER',
   S3_SECRET_ACCESS_KEY: 'S3RVER',
   S3_BUCKET: 'datashunt-bench',
-  QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+  // Tagged, so that REDIS_URL may name a Redis Cluster.
+  QUEUE_PREFIX: `{bench${randomBytes(3).toString('hex')}}`,
   SWEEP_EVERY_MS: '0',
   INGEST_HTTP_PORT: '0',
   WEBHOOK_SECRET: randomBytes(24).toString('base64url'),

@@ -8,16 +8,23 @@ export interface RedisUsage {
    * under evalsha) count too, each as its own command.
    */
   calls: Map<string, number>;
+  /** All commands per server (host:port), to see how a cluster's masters share the work. */
+  byServer: Map<string, number>;
   inputBytes: number;
   outputBytes: number;
 }
 
 export async function readRedisUsage(redis: RedisClient): Promise<RedisUsage> {
   const servers = isCluster(redis) ? redis.nodes('master') : [redis];
-  const usage: RedisUsage = { calls: new Map(), inputBytes: 0, outputBytes: 0 };
+  const usage: RedisUsage = { calls: new Map(), byServer: new Map(), inputBytes: 0, outputBytes: 0 };
   for (const server of servers) {
     const info = await server.info('commandstats');
-    for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) usage.calls.set(name!, (usage.calls.get(name!) ?? 0) + Number(calls));
+    let total = 0;
+    for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+      usage.calls.set(name!, (usage.calls.get(name!) ?? 0) + Number(calls));
+      total += Number(calls);
+    }
+    usage.byServer.set(`${server.options.host}:${server.options.port}`, total);
     const stats = await server.info('stats');
     const stat = (field: string) => Number(new RegExp(`^${field}:(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
     usage.inputBytes += stat('total_net_input_bytes');
@@ -27,17 +34,22 @@ export async function readRedisUsage(redis: RedisClient): Promise<RedisUsage> {
 }
 
 export function usageBetween(before: RedisUsage, after: RedisUsage): RedisUsage {
-  const calls = new Map([...after.calls].map(([name, n]) => [name, n - (before.calls.get(name) ?? 0)] as const).filter(([, n]) => n > 0));
-  return { calls, inputBytes: after.inputBytes - before.inputBytes, outputBytes: after.outputBytes - before.outputBytes };
+  const grown = (now: Map<string, number>, then: Map<string, number>) => new Map([...now].map(([name, n]) => [name, n - (then.get(name) ?? 0)] as const).filter(([, n]) => n > 0));
+  return { calls: grown(after.calls, before.calls), byServer: grown(after.byServer, before.byServer), inputBytes: after.inputBytes - before.inputBytes, outputBytes: after.outputBytes - before.outputBytes };
 }
 
-/** Per row: commands Redis ran (evalsha: script calls from clients), bytes each way, and the `top` commands. */
+/**
+ * Per 1,000 rows (per-row figures of the easy path round to zero): commands Redis ran, the script calls
+ * among them (BullMQ's evalsha, our eval), bytes each way, and the `top` commands with the run's totals.
+ */
 export function formatPerRow(usage: RedisUsage, rows: number, top = 10): string {
-  const perRow = (n: number) => (n / rows).toFixed(2);
+  const perK = (n: number) => ((1000 * n) / rows).toFixed(n * 1000 >= rows * 10 ? 0 : 1);
   const ranked = [...usage.calls].sort((a, b) => b[1] - a[1]).slice(0, top);
   const total = [...usage.calls.values()].reduce((sum, n) => sum + n, 0);
+  const scripts = (usage.calls.get('evalsha') ?? 0) + (usage.calls.get('eval') ?? 0);
   return (
-    `Redis per row: ${perRow(total)} commands (inside scripts included), ${perRow((usage.calls.get('evalsha') ?? 0) + (usage.calls.get('eval') ?? 0))} of them script calls; ` +
-    `${perRow(usage.inputBytes)} B in, ${perRow(usage.outputBytes)} B out; top: ${ranked.map(([name, n]) => `${name} ${perRow(n)}`).join(', ')}`
+    `Redis per 1,000 rows: ${perK(total)} commands (inside scripts included; ${total} in all), ${perK(scripts)} of them script calls, ` +
+    `${perK(usage.inputBytes)} B in, ${perK(usage.outputBytes)} B out; top: ${ranked.map(([name, n]) => `${name} ${perK(n)} (${n})`).join(', ')}` +
+    (usage.byServer.size > 1 ? `; by master: ${[...usage.byServer].map(([server, n]) => `${server} ${((100 * n) / total).toFixed(0)}%`).join(', ')}` : '')
   );
 }

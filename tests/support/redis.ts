@@ -1,12 +1,8 @@
-import { createRedis, isCluster, RedisTargetSchema, type RedisClient, type RedisTarget } from '@datashunt/runtime';
+import { createRedis, isCluster, RedisTargetSchema, type RedisClient } from '@datashunt/runtime';
 
-/** The Redis the tests run against: REDIS_URL as the services parse it (scripts/run-tests.mjs may point it at a cluster). */
-export function testRedisTarget(): RedisTarget {
-  return RedisTargetSchema.parse(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
-}
-
+/** A client of the Redis the tests run against: REDIS_URL as the services parse it (scripts/run-tests.mjs may point it at a cluster). */
 export function connectTestRedis(): RedisClient {
-  return createRedis(testRedisTarget(), 'worker');
+  return createRedis(RedisTargetSchema.parse(process.env.REDIS_URL || 'redis://127.0.0.1:6379'), 'worker');
 }
 
 /** Keys matching a pattern on every master (a cluster's SCAN sees only the node it reaches). */

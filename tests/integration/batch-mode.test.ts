@@ -2,6 +2,7 @@ import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Rep
 import { cancelRun } from '@datashunt/cli';
 import { BudgetMeter } from '@datashunt/llm';
 import { getJson, readAllJsonl } from '@datashunt/storage';
+import { ownKeyPrefix } from '@datashunt/runtime';
 import { waitUntil } from '../support/cli';
 import { spamManifest, startSpamStack, toJsonl, type SpamRow, type TestStack } from '../support/stack';
 
@@ -40,7 +41,7 @@ describe('batch mode', () => {
     const report: Report = ReportSchema.parse(await getJson(s3, { bucket, key: keys.report }));
     return { runId: outcome.runId, results, report };
   };
-  const budget = () => new BudgetMeter(stack.runtime.redis, `${stack.runtime.config.QUEUE_PREFIX}:`);
+  const budget = () => new BudgetMeter(stack.runtime.redis, ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX));
   const reservedMicroUsd = async (runId: string) => Number(await stack.runtime.redis.hget(`${stack.runtime.config.QUEUE_PREFIX}:llm-budget:${runId}`, 'reserved'));
   /** The meter keeps each row's cost in whole micro-dollars: sums agree within half a micro-dollar per row. */
   const expectMeteredClose = (metered: number, exact: number, rows: number) => expect(Math.abs(metered - exact)).toBeLessThanOrEqual(rows * 5e-7 + 1e-12);

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
+import { ownKeyPrefix } from '@datashunt/runtime';
 import { getJson, putBytes, putJson, readAllJsonl, toJsonl } from '@datashunt/storage';
 import { PIPELINE_SERVICES, startLocalStack } from '../packages/cli/dist/index.js';
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
@@ -74,7 +75,7 @@ try {
     return ReportSchema.parse(await getJson(s3, { bucket, key: outcome.reportKey }));
   };
   const emptyCache = async () => {
-    const keys = await redis.keys(`${stack.config.QUEUE_PREFIX}:llm-cache:*`);
+    const keys = await redis.keys(`${ownKeyPrefix(stack.config.QUEUE_PREFIX)}llm-cache:*`);
     if (keys.length) await redis.del(...keys);
   };
 

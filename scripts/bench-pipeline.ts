@@ -7,10 +7,12 @@
 // drop to report; with --redis-memory, also the Redis memory held per pending llm-call job.
 // Planning time: from the manifest's drop to ingest having cut the input into shards (the run's
 // progress hash gets its shard count), which reads no row however large the input.
+// With --redis-ops, either path also prints Redis commands and bytes per 1,000 rows over the timed run
+// (scripts/redis-usage.ts): run it against a Redis of its own, as every client's commands count.
 //   node_modules/.bin/tsx scripts/bench-pipeline.ts [--rows 100000] [--rows 1000000] [--shard-size 5000] [--scorers 2]
 //     [--worker-node-options "--max-old-space-size=192"]   (Node flags for the service processes only,
 //     over the heap settings each service applies itself, SERVICE_HEAP in packages/runtime)
-//     [--hard [--min-chars 2000] [--redis-memory]]
+//     [--hard [--min-chars 2000] [--redis-memory]] [--redis-ops]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
@@ -22,13 +24,14 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { DatasetRowSchema, type ManifestInput } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
-import { createRuntime, loadConfig, RunWatcher } from '@datashunt/runtime';
+import { createRuntime, loadConfig, ownKeyPrefix, RunWatcher } from '@datashunt/runtime';
 import { ModelRegistry, Scorer, trainAndRegister } from '@datashunt/small-models';
 import { getJson, putJson, startLocalS3 } from '@datashunt/storage';
 import { Upload } from '@aws-sdk/lib-storage';
 // Built output, as scripts/bench-paper.ts uses the CLI's: the root package does not depend on services.
 import { buildStandIn, writeStandIn } from '../services/reference-llm/dist/index.js';
 import { startReferenceLlmProcess } from './reference-llm-process.js';
+import { formatPerRow, readRedisUsage, usageBetween } from './redis-usage.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     hard: { type: 'boolean', default: false },
     'min-chars': { type: 'string', default: '2000' },
     'redis-memory': { type: 'boolean', default: false },
+    'redis-ops': { type: 'boolean', default: false },
   },
 });
 const hard = values.hard!;
@@ -56,7 +60,8 @@ const env: Record<string, string | undefined> = {
   S3_ACCESS_KEY_ID: 'S3RVER',
   S3_SECRET_ACCESS_KEY: 'S3RVER',
   S3_BUCKET: 'datashunt-bench',
-  QUEUE_PREFIX: `bench${randomBytes(3).toString('hex')}`,
+  // Tagged, so that REDIS_URL may name a Redis Cluster.
+  QUEUE_PREFIX: `{bench${randomBytes(3).toString('hex')}}`,
   SWEEP_EVERY_MS: '0',
   INGEST_HTTP_PORT: '0',
   WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
@@ -102,13 +107,13 @@ process.exit(0);
 async function easyPath(file: string, n: number): Promise<string> {
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}`;
+  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
 }
 
 async function hardPath(file: string, n: number): Promise<string> {
   const pipeline = await throughPipeline(file, n);
   const memory = values['redis-memory'] ? `; ${await pendingJobMemory(file, n)}` : '';
-  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}`;
+  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}${pipeline.redis}`;
 }
 
 function usage(pipeline: { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number> }): string {
@@ -180,7 +185,7 @@ async function uploadRows(file: string, n: number): Promise<void> {
 
 async function throughPipeline(file: string, n: number) {
   const workers = startWorkers(SERVICES);
-  const watcher = new RunWatcher(config);
+  const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
   await watcher.ready();
   await uploadRows(file, n);
   const key = `manifests/bench-${n}.json`;
@@ -189,11 +194,13 @@ async function throughPipeline(file: string, n: number) {
   const started = performance.now();
   const cpuBefore = cpuSeconds(process.pid);
   const referenceCpuBefore = referenceLlm ? cpuSeconds(referenceLlm.child.pid!) : 0;
+  const redisBefore = values['redis-ops'] ? await readRedisUsage(runtime.redis) : undefined;
   await dropManifest(key, benchManifest(n, `bench-${n}`));
   const planned = plannedAt(`bench-${n}`);
   const outcome = await watcher.wait(key, 60 * 60_000);
   const seconds = (performance.now() - started) / 1000;
   const planSeconds = ((await planned) - started) / 1000;
+  const redis = redisBefore ? `; ${formatPerRow(usageBetween(redisBefore, await readRedisUsage(runtime.redis)), n)}` : '';
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   if (hard) await expectAllLarge(outcome.reportKey, n);
   const peak: Record<string, number> = {};
@@ -206,7 +213,7 @@ async function throughPipeline(file: string, n: number) {
     await stopWorker(child);
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds, redis };
 }
 
 /**
@@ -215,7 +222,7 @@ async function throughPipeline(file: string, n: number) {
  */
 async function plannedAt(runName: string): Promise<number> {
   for (;;) {
-    const [key] = await runtime.redis.keys(`${config.QUEUE_PREFIX}:run-progress:${runName}-*`);
+    const [key] = await runtime.redis.keys(`${ownKeyPrefix(config.QUEUE_PREFIX)}run-progress:{${runName}-*`);
     if (key && (await runtime.redis.hexists(key, 'shards'))) return performance.now();
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -235,7 +242,7 @@ async function expectAllLarge(reportKey: string, n: number): Promise<void> {
 async function pendingJobMemory(file: string, n: number): Promise<string> {
   const upstream = SERVICES.filter((s) => s !== 'llm-caller');
   const workers = startWorkers(upstream);
-  const watcher = new RunWatcher(config);
+  const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
   await watcher.ready();
   await uploadRows(file, n);
   await waitForWorkers(upstream);

@@ -44,9 +44,9 @@ const binary: Codec = { encode: encodeScoredRows, decode: decodeScoredRows };
 
 /**
  * A shard as the scorer would pass it: string ids, gold labels, the specific model's top class with a
- * float32 confidence (what ONNX gives), every probability when asked, and one row in 100 rejected.
+ * float32 confidence (what ONNX gives), every probability, and one row in 100 rejected.
  */
-function shardOf(shard: number, k: number, withProbs: boolean): CompactScoredRow[] {
+function shardOf(shard: number, k: number): CompactScoredRow[] {
   const labels = Array.from({ length: k }, (_, i) => `label-${i}`);
   return Array.from({ length: shardRows }, (_, i): CompactScoredRow => {
     const line = shard * shardRows + i + 1;
@@ -56,7 +56,7 @@ function shardOf(shard: number, k: number, withProbs: boolean): CompactScoredRow
     const sum = raw.reduce((a, b) => a + b, 0);
     const probs = raw.map((p) => Math.fround(p / sum));
     const top = probs.indexOf(Math.max(...probs));
-    return { line, id, gold: labels[line % k]!, s1: { index: top, confidence: probs[top]! }, ...(withProbs ? { probs } : {}) };
+    return { line, id, gold: labels[line % k]!, s1: { index: top, confidence: probs[top]! }, probs };
   });
 }
 
@@ -76,30 +76,28 @@ const rows = shards * shardRows;
 const kRows = (s: number) => `${(rows / s / 1000).toFixed(0)}k`;
 
 console.log(`${shards} shards of ${shardRows} rows, median of ${trials} trials; rows/s in thousands`);
-console.log('| labels | probabilities | codec | encode rows/s | decode rows/s | encode+decode rows/s | bytes/row | speed vs JSONL | size vs JSONL |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| labels | codec | encode rows/s | decode rows/s | encode+decode rows/s | bytes/row | speed vs JSONL | size vs JSONL |');
+console.log('|---|---|---|---|---|---|---|---|');
 for (const k of [2, 10]) {
-  for (const withProbs of [false, true]) {
-    const data = Array.from({ length: shards }, (_, s) => shardOf(s, k, withProbs));
-    // The binary layout must give back what JSONL gives back (float32 values survive both exactly).
-    deepStrictEqual(binary.decode(binary.encode(data[0]!)), jsonl.decode(jsonl.encode(data[0]!)));
-    measure(jsonl, data);
-    measure(binary, data);
-    const runs: Record<'jsonl' | 'binary', Array<ReturnType<typeof measure>>> = { jsonl: [], binary: [] };
-    for (let t = 0; t < trials; t++) {
-      runs.jsonl.push(measure(jsonl, data));
-      runs.binary.push(measure(binary, data));
-    }
-    const summary = (name: 'jsonl' | 'binary') => {
-      const encodeS = median(runs[name].map((r) => r.encodeS));
-      const decodeS = median(runs[name].map((r) => r.decodeS));
-      const bothS = median(runs[name].map((r) => r.encodeS + r.decodeS));
-      return { encodeS, decodeS, bothS, bytesPerRow: runs[name][0]!.bytes / rows };
-    };
-    const base = summary('jsonl');
-    for (const name of ['jsonl', 'binary'] as const) {
-      const s = summary(name);
-      console.log(`| ${k} | ${withProbs ? 'yes' : 'no'} | ${name === 'jsonl' ? 'JSONL' : 'binary'} | ${kRows(s.encodeS)} | ${kRows(s.decodeS)} | ${kRows(s.bothS)} | ${s.bytesPerRow.toFixed(1)} | ${(base.bothS / s.bothS).toFixed(2)}x | ${(s.bytesPerRow / base.bytesPerRow).toFixed(2)} |`);
-    }
+  const data = Array.from({ length: shards }, (_, s) => shardOf(s, k));
+  // The binary layout must give back what JSONL gives back (float32 values survive both exactly).
+  deepStrictEqual(binary.decode(binary.encode(data[0]!)), jsonl.decode(jsonl.encode(data[0]!)));
+  measure(jsonl, data);
+  measure(binary, data);
+  const runs: Record<'jsonl' | 'binary', Array<ReturnType<typeof measure>>> = { jsonl: [], binary: [] };
+  for (let t = 0; t < trials; t++) {
+    runs.jsonl.push(measure(jsonl, data));
+    runs.binary.push(measure(binary, data));
+  }
+  const summary = (name: 'jsonl' | 'binary') => {
+    const encodeS = median(runs[name].map((r) => r.encodeS));
+    const decodeS = median(runs[name].map((r) => r.decodeS));
+    const bothS = median(runs[name].map((r) => r.encodeS + r.decodeS));
+    return { encodeS, decodeS, bothS, bytesPerRow: runs[name][0]!.bytes / rows };
+  };
+  const base = summary('jsonl');
+  for (const name of ['jsonl', 'binary'] as const) {
+    const s = summary(name);
+    console.log(`| ${k} | ${name === 'jsonl' ? 'JSONL' : 'binary'} | ${kRows(s.encodeS)} | ${kRows(s.decodeS)} | ${kRows(s.bothS)} | ${s.bytesPerRow.toFixed(1)} | ${(base.bothS / s.bothS).toFixed(2)}x | ${(s.bytesPerRow / base.bytesPerRow).toFixed(2)} |`);
   }
 }

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type ManifestInput, type Report } from '@datashunt/contracts';
 import { buildDataset, datasetPaths, readJsonlFileAll } from '@datashunt/datasets';
-import { createRuntime, loadConfig, nodeOptionsOf, type HeapService, type Runtime } from '@datashunt/runtime';
+import { createRuntime, loadConfig, nodeOptionsOf, ownKeyPrefix, type HeapService, type Runtime } from '@datashunt/runtime';
 import { ModelRegistry, trainAndRegister } from '@datashunt/small-models';
 import { createS3Client, deleteObject, ensureBucket, getJsonIfExists, listPrefixes, putBytes, putJson, readAllJsonl, startLocalS3, toJsonl, type LocalS3 } from '@datashunt/storage';
 // Built output, as scripts/bench-pipeline.ts uses it: the root package does not depend on services.
@@ -185,7 +185,7 @@ const manifestTwice: Fault = async (ctx) => {
 
   const { runtime } = ctx;
   for (const queue of runtime.queues.allQueues()) await queue.obliterate({ force: true });
-  const markers = await runtime.redis.keys(`${runtime.config.QUEUE_PREFIX}:manifest-seen:*`);
+  const markers = await runtime.redis.keys(`${ownKeyPrefix(runtime.config.QUEUE_PREFIX)}manifest-seen:*`);
   if (markers.length) await runtime.redis.del(...markers);
   const reannounced = performance.now();
   // The sweep may list it first: either way one manifest-ingest job answers.

@@ -1,6 +1,8 @@
 import { QueueEvents } from 'bullmq';
 import { jobId, manifestIdentity, ReportSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { deleteObject, getJson, headObject, readAllJsonl } from '@datashunt/storage';
+import { bullConnection, ownKeyPrefix } from '@datashunt/runtime';
+import { deleteKeys } from '../support/redis';
 import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const GOOD_KEY = 'sk-fail-loud-accepted';
@@ -89,12 +91,11 @@ describe('runs fail loud, and S3 decides what already ran', () => {
     const requestsBefore = (await stats()).requests;
     // What a Redis without persistence forgets: the manifest-seen markers and every job.
     const { redis } = stack.runtime;
-    const markers = await redis.keys(`${stack.config.QUEUE_PREFIX}:manifest-seen:*`);
-    await redis.del(...markers);
+    await deleteKeys(redis, `${ownKeyPrefix(stack.config.QUEUE_PREFIX)}manifest-seen:*`);
     await stack.runtime.queues.queue('ingest').obliterate({ force: true });
 
     const key = 'manifests/once.json';
-    const events = new QueueEvents('ingest', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const events = new QueueEvents('ingest', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     try {
       await events.waitUntilReady();
       await stack.announce(key);
@@ -120,14 +121,13 @@ describe('runs fail loud, and S3 decides what already ran', () => {
     const { s3, bucket } = stack.runtime;
     await deleteObject(s3, { bucket, key: runKeys('runs/', first.runId).report });
     const { redis } = stack.runtime;
-    for (const pattern of ['llm-cache:*', `llm-budget:${first.runId}`, 'manifest-seen:*']) {
-      const keys = await redis.keys(`${stack.config.QUEUE_PREFIX}:${pattern}`);
-      if (keys.length) await redis.del(...keys);
+    for (const pattern of ['llm-cache:*', `llm-budget:{${first.runId}}`, 'manifest-seen:*']) {
+      await deleteKeys(redis, `${ownKeyPrefix(stack.config.QUEUE_PREFIX)}${pattern}`);
     }
     for (const queue of stack.runtime.queues.allQueues()) await queue.obliterate({ force: true });
 
     // The watcher remembers the first run's end, so the rerun's end is read from finalize's own events.
-    const finalizeEvents = new QueueEvents('finalize', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const finalizeEvents = new QueueEvents('finalize', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     await finalizeEvents.waitUntilReady();
     const finalized = new Promise<void>((resolve) =>
       finalizeEvents.on('completed', ({ returnvalue }) => (returnvalue as unknown as { runId?: string })?.runId === first.runId && resolve()),

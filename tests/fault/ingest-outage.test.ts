@@ -2,6 +2,7 @@ import { Job, QueueEvents } from 'bullmq';
 import { jobId, manifestIdentity, ReportSchema, ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { getJson, headObject, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
+import { bullConnection } from '@datashunt/runtime';
 
 const ROWS = 300;
 
@@ -25,7 +26,7 @@ describe('ingest giving up in an outage', () => {
   });
 
   it('plans the manifest again when it is seen after the outage', async () => {
-    ingest = new QueueEvents('ingest', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    ingest = new QueueEvents('ingest', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     await ingest.waitUntilReady();
     const key = 'manifests/ingest-outage.json';
     const { s3, bucket } = stack.runtime;

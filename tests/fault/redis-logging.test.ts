@@ -115,7 +115,7 @@ describe('Redis settings, outages and stalled jobs in the logs', () => {
     ];
     for (const [args, expected] of cases) {
       const { port, child } = await redisOn(args);
-      const redis = createRedis(`redis://127.0.0.1:${port}`, 'worker');
+      const redis = createRedis({ cluster: false, url: `redis://127.0.0.1:${port}` }, 'worker');
       const { lines, logger } = captureLogs();
       await warnAboutRedisSettings(redis, `127.0.0.1:${port}`, logger);
       if (expected) expect(lines.map((l) => l.msg)).toEqual([expect.stringMatching(expected)]);

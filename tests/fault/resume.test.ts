@@ -3,6 +3,7 @@ import { attemptParts, jobId, manifestIngestJobId, ReportSchema, ResultRecordSch
 import { resumeRun } from '@datashunt/cli';
 import { getJson, headObject, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
+import { bullConnection } from '@datashunt/runtime';
 
 const ROWS = 600;
 
@@ -35,7 +36,7 @@ describe('resuming a run that failed in an outage', () => {
   });
 
   it('fails with unfinished rows, then finishes them on resume without paying twice', async () => {
-    const connection = { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX };
+    const connection = { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX };
     const route = new QueueEvents('route', connection);
     const finalize = new QueueEvents('finalize', connection);
     events = [route, finalize];

@@ -3,6 +3,7 @@ import { QueueEvents } from 'bullmq';
 import { ReportSchema, ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { spamManifest, startSpamStack, type TestStack, toJsonl } from '../support/stack';
+import { bullConnection } from '@datashunt/runtime';
 
 const OUTAGE_MS = 45_000;
 
@@ -23,7 +24,7 @@ describe('an S3 outage mid-run', () => {
 
   it('loses no row and pays no call twice', async () => {
     const llmAdmin = stack.llmUrl.replace(/\/v1$/, '/admin');
-    const routeEvents = new QueueEvents('route', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const routeEvents = new QueueEvents('route', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     await routeEvents.waitUntilReady();
     // The outage starts when the first shard is routed: the other shards' routers then write their
     // parts while S3 is down, and finalize follows.

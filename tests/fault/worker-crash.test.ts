@@ -4,7 +4,7 @@ import { QueueEvents } from 'bullmq';
 import { ResultRecordSchema, runKeys } from '@datashunt/contracts';
 import { PIPELINE_SERVICES } from '@datashunt/cli';
 import { datasetPaths } from '@datashunt/datasets';
-import { nodeOptionsOf, runServices } from '@datashunt/runtime';
+import { bullConnection, nodeOptionsOf, runServices } from '@datashunt/runtime';
 import { scorerService } from '@datashunt/scorer';
 import { readAllJsonl } from '@datashunt/storage';
 import { envOf } from '../support/cli';
@@ -35,7 +35,7 @@ describe('a worker dying mid-job', () => {
   });
 
   it('hands the dead worker\'s shard to another worker and loses no row', async () => {
-    const events = new QueueEvents('score', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const events = new QueueEvents('score', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     await events.waitUntilReady();
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));

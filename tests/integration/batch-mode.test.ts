@@ -2,6 +2,7 @@ import { ReportSchema, ResultRecordSchema, runKeys, type ManifestInput, type Rep
 import { cancelRun } from '@datashunt/cli';
 import { BudgetMeter } from '@datashunt/llm';
 import type { RunPlan } from '@datashunt/runs';
+import { ownKeyPrefix } from '@datashunt/runtime';
 import { getJson, listObjects, readAllJsonl } from '@datashunt/storage';
 import { waitUntil } from '../support/cli';
 import { spamManifest, startSpamStack, toJsonl, type SpamRow, type TestStack } from '../support/stack';
@@ -41,8 +42,8 @@ describe('batch mode', () => {
     const report: Report = ReportSchema.parse(await getJson(s3, { bucket, key: keys.report }));
     return { runId: outcome.runId, results, report };
   };
-  const budget = () => new BudgetMeter(stack.runtime.redis, `${stack.runtime.config.QUEUE_PREFIX}:`);
-  const reservedMicroUsd = async (runId: string) => Number(await stack.runtime.redis.hget(`${stack.runtime.config.QUEUE_PREFIX}:llm-budget:${runId}`, 'reserved'));
+  const budget = () => new BudgetMeter(stack.runtime.redis, ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX));
+  const reservedMicroUsd = async (runId: string) => Number(await stack.runtime.redis.hget(`${ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX)}llm-budget:{${runId}}`, 'reserved'));
   /** The meter keeps each row's cost in whole micro-dollars: sums agree within half a micro-dollar per row. */
   const expectMeteredClose = (metered: number, exact: number, rows: number) => expect(Math.abs(metered - exact)).toBeLessThanOrEqual(rows * 5e-7 + 1e-12);
   const atBatchPrice = (r: ResultRecord) => (r.tokens.input * BATCH_PRICE.inputPer1M + r.tokens.output * BATCH_PRICE.outputPer1M) / 1e6;
@@ -221,6 +222,6 @@ describe('batch mode', () => {
     expect(fellBack.every((r) => r.fallbackReason === 'llm_error' && /401|Incorrect API key/.test(r.error ?? ''))).toBe(true);
     // Refused before anything was reserved.
     expect(await budget().usage(runId)).toMatchObject({ sent: 0, paidCalls: 0 });
-    expect(Number(await stack.runtime.redis.hget(`${stack.runtime.config.QUEUE_PREFIX}:llm-budget:${runId}`, 'reserved') ?? 0)).toBe(0);
+    expect(Number(await stack.runtime.redis.hget(`${ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX)}llm-budget:{${runId}}`, 'reserved') ?? 0)).toBe(0);
   });
 });

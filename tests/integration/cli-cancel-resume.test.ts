@@ -1,6 +1,7 @@
 import { BudgetMeter } from '@datashunt/llm';
 import { ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { RunProgress } from '@datashunt/runs';
+import { ownKeyPrefix } from '@datashunt/runtime';
 import { readAllJsonl } from '@datashunt/storage';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ describe('datashunt runs cancel and runs resume (CLI process)', () => {
     writeFileSync(path, JSON.stringify(manifest));
     return path;
   };
-  const progress = () => new RunProgress(stack.runtime.redis, `${stack.config.QUEUE_PREFIX}:`);
+  const progress = () => new RunProgress(stack.runtime.redis, ownKeyPrefix(stack.config.QUEUE_PREFIX));
   const results = async (runId: string) =>
     (await readAllJsonl(stack.runtime.s3, { bucket: stack.runtime.bucket, key: runKeys('runs/', runId).results })).map((r) => ResultRecordSchema.parse(r));
   const completions = async () => ((await (await fetch(`${stack.llmUrl.replace(/\/v1$/, '/admin')}/stats`)).json()) as { completions: number }).completions;
@@ -122,7 +123,7 @@ describe('datashunt runs cancel and runs resume (CLI process)', () => {
     // The provider's count of completions agrees with the run's meter, and no row was asked twice:
     // answers of the failed attempt came from the answer log and the response cache.
     const paidAfter = await completions();
-    const meter = await new BudgetMeter(stack.runtime.redis, `${stack.config.QUEUE_PREFIX}:`).usage(runId);
+    const meter = await new BudgetMeter(stack.runtime.redis, ownKeyPrefix(stack.config.QUEUE_PREFIX)).usage(runId);
     expect(paidAfter - paidAtStart).toBe(meter.paidCalls);
     expect(paidAfter - paidBefore).toBe(meter.paidCalls - failedReport.requests!.paid);
     const asked = report.bySource.large + report.bySource.fallback;

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { buildPrompt } from '@datashunt/algorithms';
 import { EndpointCatalogSchema, type LargeModelSpec, type LlmCallObservation } from '@datashunt/contracts';
 import {
@@ -21,20 +20,20 @@ import {
   type ClassifyRequest,
 } from '@datashunt/llm';
 import { buildStandIn, startReferenceLlm, type RunningReferenceLlm } from '@datashunt/reference-llm';
-import { createRedis } from '@datashunt/runtime';
+import { createRedis, isCluster, waitReady, type RedisClient } from '@datashunt/runtime';
+import { connectTestRedis, deleteKeys, portServing } from '../support/redis';
 import { syntheticTextRows, writeJsonl } from '../../services/reference-llm/src/testing/synthetic-data';
 
 const API_KEY = 'sk-test-do-not-leak-0123456789';
 const prefix = `test-llm-${randomUUID()}:`;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
-  redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
+  redis = connectTestRedis();
+  await waitReady(redis);
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await deleteKeys(redis, `${prefix}*`);
   await redis.quit();
 });
 const task = { labels: ['spam', 'ham'], instruction: 'Is this e-mail spam?', inputKind: 'text' as const };
@@ -140,7 +139,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(3000);
     // Sent and refused: nothing spent, nothing left reserved.
-    expect(await redis.hgetall(`${prefix}llm-budget:${req.runId}`)).toEqual({ reserved: '0', sent: '1' });
+    expect(await redis.hgetall(`${prefix}llm-budget:{${req.runId}}`)).toEqual({ reserved: '0', sent: '1' });
     expect(observed.map((o) => o.outcome)).toEqual(['429']);
   });
 
@@ -177,7 +176,7 @@ describe('LargeModelClient against the reference LLM and Redis', () => {
     // It was alive after all: both requests were paid, and the meter says so.
     await first;
     expect(await client.budget.usage(req.runId)).toMatchObject({ sent: 2, paidCalls: 2, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
-    expect(await redis.hget(`${prefix}llm-budget:${req.runId}`, 'reserved')).toBe('0');
+    expect(await redis.hget(`${prefix}llm-budget:{${req.runId}}`, 'reserved')).toBe('0');
     expect((await stats()).completions - before.completions).toBe(2);
   });
 
@@ -233,6 +232,13 @@ describe('BudgetMeter', () => {
     expect(await meter.reserve('budget-run', 0.07, 1)).toBe(false);
     expect(await meter.reserve('budget-run', 0.06, 1)).toBe(true);
   });
+  it('runs its scripts on a server that holds none of them (sent by hash, the body only on NOSCRIPT)', async () => {
+    for (const server of isCluster(redis) ? redis.nodes('master') : [redis]) await server.script('FLUSH');
+    const meter = new BudgetMeter(redis, prefix);
+    expect(await meter.reserve('flushed-run', 0.1, 1)).toBe(true);
+    await meter.settle('flushed-run', 0.1, 0.04, 'paid');
+    expect(await meter.usage('flushed-run')).toEqual({ sent: 1, paidCalls: 1, spentUsd: 0.04, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
+  });
   it('counts a reservation left by a worker that died mid-request as possibly paid when the request is made again', async () => {
     const meter = new BudgetMeter(redis, prefix);
     const request = 'llm-call.run.0.3:hash';
@@ -243,7 +249,7 @@ describe('BudgetMeter', () => {
     expect(await meter.usage('orphan-run')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
     await meter.settle('orphan-run', 0.01, 0.004, 'paid', retry);
     expect(await meter.usage('orphan-run')).toEqual({ sent: 2, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 1, possiblyPaidUsd: 0.01 });
-    expect(await redis.hget(`${prefix}llm-budget:orphan-run`, 'reserved')).toBe('0');
+    expect(await redis.hget(`${prefix}llm-budget:{orphan-run}`, 'reserved')).toBe('0');
     // Settled requests leave no marker: answering from the cache later counts nothing more.
     await meter.adoptOrphan('orphan-run', request);
     expect((await meter.usage('orphan-run')).possiblyPaidCalls).toBe(1);
@@ -254,12 +260,13 @@ describe('BudgetMeter', () => {
     expect(await meter.reserve('orphan-cached', 0.02, 1, { key: 'job:hash', token: 'killed' })).toBe(true);
     await meter.adoptOrphan('orphan-cached', 'job:hash');
     expect(await meter.usage('orphan-cached')).toEqual({ sent: 1, paidCalls: 0, spentUsd: 0, possiblyPaidCalls: 1, possiblyPaidUsd: 0.02 });
-    expect(await redis.hget(`${prefix}llm-budget:orphan-cached`, 'reserved')).toBe('0');
+    expect(await redis.hget(`${prefix}llm-budget:{orphan-cached}`, 'reserved')).toBe('0');
   });
   it('counts a reservation and a settle once when their replies are lost and the client sends them again', async () => {
-    const proxy = await replyDroppingProxy(6379);
+    // On a cluster, the run's keys share its tag's slot: a client of that one master sees them all.
+    const proxy = await replyDroppingProxy(await portServing(redis, `${prefix}llm-budget:{resent-run}`));
     // The services' own connection settings: ioredis resends a command whose reply a dropped connection lost.
-    const proxied = createRedis(`redis://127.0.0.1:${proxy.port}`, 'worker');
+    const proxied = createRedis({ cluster: false, url: `redis://127.0.0.1:${proxy.port}` }, 'worker');
     try {
       const meter = new BudgetMeter(proxied, prefix);
       const attempt = { key: 'llm-call.run.0.9:hash', token: 'once' };
@@ -269,7 +276,7 @@ describe('BudgetMeter', () => {
       await meter.settle('resent-run', 0.01, 0.004, 'paid', attempt);
       expect(proxy.dropped()).toBe(2);
       expect(await meter.usage('resent-run')).toEqual({ sent: 1, paidCalls: 1, spentUsd: 0.004, possiblyPaidCalls: 0, possiblyPaidUsd: 0 });
-      expect(await redis.hget(`${prefix}llm-budget:resent-run`, 'reserved')).toBe('0');
+      expect(await redis.hget(`${prefix}llm-budget:{resent-run}`, 'reserved')).toBe('0');
     } finally {
       proxied.disconnect();
       await proxy.close();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dashboardService } from '@datashunt/dashboard';
-import { createRuntime, defineHandler, loadConfig, portOf, runServices, serveMetrics, type Runtime } from '@datashunt/runtime';
+import { bullConnection, createRuntime, defineHandler, loadConfig, portOf, runServices, serveMetrics, type Runtime } from '@datashunt/runtime';
 import { startLocalS3, type LocalS3 } from '@datashunt/storage';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ describe('observability', () => {
       S3_ACCESS_KEY_ID: 'S3RVER',
       S3_SECRET_ACCESS_KEY: 'S3RVER',
       S3_BUCKET: 'datashunt-obs',
-      QUEUE_PREFIX: `obs${randomBytes(4).toString('hex')}`,
+      QUEUE_PREFIX: `{obs${randomBytes(4).toString('hex')}}`,
       DASHBOARD_PORT: '0',
       DASHBOARD_PASSWORD: 'observability-test',
       LOG_LEVEL: 'silent',
@@ -53,7 +53,7 @@ describe('observability', () => {
     const sweep = defineHandler({ name: 'manifest-sweep', handle: async () => ({ listed: 0, started: 0 }) });
     const ingest = defineHandler({ name: 'manifest-ingest', handle: async () => 'not used here' });
     const running = await runServices(runtime, [{ name: 'probe', queues: [{ queue: 'ingest', concurrency: 1 }], handlers: [sweep, ingest] }]);
-    const events = new QueueEvents('ingest', { connection: { url: runtime.config.REDIS_URL }, prefix: runtime.config.QUEUE_PREFIX });
+    const events = new QueueEvents('ingest', { connection: bullConnection(runtime.config.redis, runtime.redis), prefix: runtime.config.QUEUE_PREFIX });
     const server = await serveMetrics(0, runtime.metrics, runtime.queues.allQueues());
     try {
       await events.waitUntilReady();

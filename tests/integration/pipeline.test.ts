@@ -1,5 +1,6 @@
 import { manifestErrorKey, ReportSchema, RejectRecordSchema, ResultRecordSchema, runKeys, type Report } from '@datashunt/contracts';
 import { progressView, RunProgress, type RunPlan } from '@datashunt/runs';
+import { bullConnection, ownKeyPrefix } from '@datashunt/runtime';
 import { getJson, readAllJsonl } from '@datashunt/storage';
 import { datasetPaths } from '@datashunt/datasets';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type SpamRow, type TestStack } from '../support/stack';
@@ -77,7 +78,7 @@ describe('pipeline end to end', () => {
 
     // The live counters a watcher reads agree with the report once the run is done.
     const plan = await getJson<RunPlan>(s3, { bucket, key: keys.state });
-    const progress = await new RunProgress(stack.runtime.redis, `${stack.runtime.config.QUEUE_PREFIX}:`).read(outcome.runId);
+    const progress = await new RunProgress(stack.runtime.redis, ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX)).read(outcome.runId);
     expect(progress).toMatchObject({
       phase: report.status,
       planned: true,
@@ -101,7 +102,7 @@ describe('pipeline end to end', () => {
     // The same object announced again, and swept: neither starts a run.
     await stack.dropManifest('manifests/twice.json', manifest);
     const sweep = await stack.runtime.queues.add({ name: 'manifest-sweep', data: {} });
-    const events = new (await import('bullmq')).QueueEvents('ingest', { connection: { url: stack.config.REDIS_URL }, prefix: stack.config.QUEUE_PREFIX });
+    const events = new (await import('bullmq')).QueueEvents('ingest', { connection: bullConnection(stack.config.redis, stack.runtime.redis), prefix: stack.config.QUEUE_PREFIX });
     const swept = await sweep.waitUntilFinished(events, 30_000);
     await events.close();
     expect(swept.started).toBe(0);

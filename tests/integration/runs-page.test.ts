@@ -5,6 +5,7 @@ import { calibrate, loadCalibrationSample, PIPELINE_SERVICES } from '@datashunt/
 import { ReportSchema, runKeys, type CalibrationRecord, type Report } from '@datashunt/contracts';
 import { datasetPaths } from '@datashunt/datasets';
 import { RunProgress, type RunProgressState } from '@datashunt/runs';
+import { ownKeyPrefix } from '@datashunt/runtime';
 import { getBytes, getJson } from '@datashunt/storage';
 import { spamManifest, spamSplits, startTestStack, toJsonl, trainSpamModel, type TestStack } from '../support/stack';
 
@@ -109,7 +110,7 @@ describe('runs page', () => {
     const llm = stack.runtime.queues.queue('llm');
     await llm.pause();
     await stack.dropManifest('manifests/runs-page.json', spamManifest('datasets/runs-page.jsonl', { name: 'runs-page', delta: { target: 'max-accuracy' }, shardSize: 50 }));
-    const progress = new RunProgress(stack.runtime.redis, `${stack.config.QUEUE_PREFIX}:`);
+    const progress = new RunProgress(stack.runtime.redis, ownKeyPrefix(stack.config.QUEUE_PREFIX));
     const started = await pollUntil(() => progress.recent(20), (runs) => runs.some((r) => r.runId.startsWith('runs-page-')), 60_000, 'the run to start');
     runId = started.find((r) => r.runId.startsWith('runs-page-'))!.runId;
     const state = await pollUntil(() => progress.read(runId), (s): s is RunProgressState => !!s?.planned && s.routed === s.rows, 90_000, 'every shard routed');

@@ -32,6 +32,12 @@ describe('start-up errors', () => {
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ingest: cannot start: invalid configuration:.*S3_ENDPOINT: must be an http:\/\/ or https:\/\/ URL/)]);
   }, 60_000);
 
+  it('refuses a Redis Cluster with a queue prefix that has no hash tag, in one line naming the fix', async () => {
+    const { code, stderr } = await startIngest({ REDIS_URL: 'redis-cluster://127.0.0.1:7000,127.0.0.1:7001', QUEUE_PREFIX: 'ds' });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([`ingest: cannot start: QUEUE_PREFIX "ds" has no hash tag, which a Redis Cluster needs to keep each flow's queue keys in one slot: set QUEUE_PREFIX={ds}`]);
+  }, 60_000);
+
   it('names the Redis that did not answer and REDIS_URL', async () => {
     const port = await closedPort();
     const { code, stderr } = await startIngest({ REDIS_URL: `redis://127.0.0.1:${port}` });
@@ -43,7 +49,7 @@ describe('start-up errors', () => {
 
   it('names the S3 endpoint that refused the bucket', async () => {
     const port = await closedPort();
-    const { code, stderr } = await startIngest({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'x', S3_SECRET_ACCESS_KEY: 'y', QUEUE_PREFIX: 'startup-errors' });
+    const { code, stderr } = await startIngest({ S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_ACCESS_KEY_ID: 'x', S3_SECRET_ACCESS_KEY: 'y', QUEUE_PREFIX: '{startup-errors}' });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^ingest: cannot start: S3 at http://127.0.0.1:${port} refused bucket ".+": .*; check S3_ENDPOINT, S3_BUCKET and the S3 credentials$`));
     expect(stderr).not.toMatch(/^\s+at /m);

@@ -2,9 +2,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Redis } from 'ioredis';
 import { runKeys } from '@datashunt/contracts';
 import { getBytes, getJson, listObjects } from '@datashunt/storage';
+import { ownKeyPrefix, type RedisClient } from '@datashunt/runtime';
+import { keysMatching } from '../support/redis';
 import { spamManifest, type SpamRow, startSpamStack, type TestStack, toJsonl } from '../support/stack';
 
 const API_KEY = 'sk-security-suite-7f3a9c2e51d04b8a';
@@ -95,7 +96,7 @@ describe('security: manifests cannot move keys, read or write outside their scop
     const report = await getJson<{ largeModelCalls: { paid: number } ; bySource: { large: number } }>(stack.runtime.s3, { bucket: stack.runtime.bucket, key: outcome.reportKey });
     expect(report.bySource.large).toBeGreaterThan(10);
 
-    const redisText = await dumpRedis(stack.runtime.redis, `${stack.config.QUEUE_PREFIX}*`);
+    const redisText = await dumpRedis(stack.runtime.redis, [`${stack.config.QUEUE_PREFIX}*`, `${ownKeyPrefix(stack.config.QUEUE_PREFIX)}*`]);
     expect(redisText.length).toBeGreaterThan(1000);
     expect(redisText).not.toContain(API_KEY);
     // Long stretches of each row's text: short ones could occur by chance in ids or labels.
@@ -120,14 +121,11 @@ describe('security: manifests cannot move keys, read or write outside their scop
   }
 });
 
-/** Every value under the pattern, whatever its Redis type, as one string to search. */
-async function dumpRedis(redis: Redis, pattern: string): Promise<string> {
+/** Every value under the patterns (the queues' keys and our own), whatever its Redis type, as one string to search. */
+async function dumpRedis(redis: RedisClient, patterns: string[]): Promise<string> {
   const parts: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    for (const key of keys) {
+  for (const pattern of patterns) {
+    for (const key of await keysMatching(redis, pattern)) {
       const type = await redis.type(key);
       if (type === 'string') parts.push((await redis.get(key)) ?? '');
       else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
@@ -136,6 +134,6 @@ async function dumpRedis(redis: Redis, pattern: string): Promise<string> {
       else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1)));
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
     }
-  } while (cursor !== '0');
+  }
   return parts.join('\n');
 }

@@ -4,6 +4,8 @@ import { networkInterfaces } from 'node:os';
 import { datasetPaths } from '@datashunt/datasets';
 import { signBody, SIGNATURE_HEADER } from '@datashunt/ingest';
 import { headObject, putJson } from '@datashunt/storage';
+import { ownKeyPrefix } from '@datashunt/runtime';
+import { keysMatching } from '../support/redis';
 import { spamManifest, spamSplits, startTestStack, type TestStack } from '../support/stack';
 
 const SECRET = 'webhook-test-shared-secret';
@@ -72,7 +74,7 @@ describe('webhook security', () => {
     // Authentication comes before parsing: garbage without the secret learns nothing about the parser.
     expect((await post('{not json', {})).status).toBe(401);
     expect(await ingestJobs()).toEqual([]);
-    expect(await stack.runtime.redis.keys(`${stack.config.QUEUE_PREFIX}:manifest-seen:*`)).toEqual([]);
+    expect(await keysMatching(stack.runtime.redis, `${ownKeyPrefix(stack.config.QUEUE_PREFIX)}manifest-seen:*`)).toEqual([]);
   });
 
   it('keys the run on the ETag S3 returns: forged ETags start at most that one run', async () => {

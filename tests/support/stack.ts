@@ -71,7 +71,7 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     logLevel: options.logLines ? 'debug' : 'silent',
     ...(options.logLines ? { logDestination: { write: (line: string) => void options.logLines!.push(line) } } : {}),
     env: {
-      QUEUE_PREFIX: `it${randomBytes(4).toString('hex')}`,
+      QUEUE_PREFIX: `{it${randomBytes(4).toString('hex')}}`,
       S3_BUCKET: 'datashunt-it',
       INGEST_HTTP_PORT: '0',
       SWEEP_EVERY_MS: '0',

@@ -54,7 +54,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const config = loadConfig(env);
   const logger = createLogger({ level: options.logLevel ?? config.LOG_LEVEL, service: 'datashunt', ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const runtime = await createRuntime(config, 'datashunt', logger);
-  const watcher = new RunWatcher(config);
+  const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
   await watcher.ready();
   const services = await runServices(runtime, buildServices(runtime, options.services));
   return {

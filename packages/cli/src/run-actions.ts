@@ -1,6 +1,6 @@
 import { jobId, manifestIdentity } from '@datashunt/contracts';
 import { findRunWithProgress, RunCancellation, RunCatalog, RunProgress, type RunEntry } from '@datashunt/runs';
-import type { Runtime } from '@datashunt/runtime';
+import { ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 
 /** Thrown for what a person asked that cannot be done; the CLI prints the message and exits 1. */
 export class RunActionError extends Error {}
@@ -9,7 +9,7 @@ export class RunActionError extends Error {}
 export async function findRun(runtime: Runtime, runId: string): Promise<RunEntry> {
   const { entry } = await findRunWithProgress(
     new RunCatalog(runtime.s3, runtime.bucket, runtime.config.OUTPUT_PREFIXES),
-    new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`),
+    new RunProgress(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX)),
     runId,
   );
   if (!entry) throw new RunActionError(`no run "${runId}" under ${runtime.config.OUTPUT_PREFIXES.join(', ')} in s3://${runtime.bucket}`);
@@ -25,7 +25,7 @@ export async function cancelRun(runtime: Runtime, runId: string, by: string): Pr
   const entry = await findRun(runtime, runId);
   if (entry.report) throw new RunActionError(`run ${runId} already finished (${entry.report.status}); nothing to cancel`);
   if (!entry.snapshot) throw new RunActionError(`run ${runId} never started (${entry.error ? `refused: ${entry.error.message}` : 'no snapshot'}); nothing to cancel`);
-  const cancelled = await new RunCancellation(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`).cancel(runId, by);
+  const cancelled = await new RunCancellation(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX)).cancel(runId, by);
   let woken = 0;
   for (const job of await runtime.queues.queue('llm').getDelayed()) {
     if ((job.data as { runId?: string }).runId !== runId) continue;

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Report } from '@datashunt/contracts';
 import { BudgetMeter } from '@datashunt/llm';
 import { progressView, RunCatalog, RunProgress, type ProgressView, type RunPhase, type RunProgressState } from '@datashunt/runs';
-import type { Runtime } from '@datashunt/runtime';
+import { ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 
 export type WatchOutcome =
   | { kind: 'finished'; report: Report; outputPrefix: string }
@@ -43,7 +43,7 @@ export async function spentSoFar(meter: BudgetMeter, runId: string): Promise<num
  * report once the counters say the run ended, and now and then in case Redis lost them.
  */
 export async function watchRun(runtime: Runtime, target: WatchTarget, options: WatchOptions): Promise<WatchOutcome> {
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const progress = new RunProgress(runtime.redis, prefix);
   const meter = new BudgetMeter(runtime.redis, prefix);
   const catalog = new RunCatalog(runtime.s3, runtime.bucket, runtime.config.OUTPUT_PREFIXES);

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { toMicroUsd } from './cost.js';
+import { LuaScript } from './lua-script.js';
 
 // With a sent marker (KEYS[2], "token:reserved" while in flight, "settled:token" after) and the set
 // of attempts counted as possibly billed by a later one (KEYS[3]): a marker still in flight when the
@@ -22,7 +23,7 @@ end`;
 // spent + possibly spent + reserved + estimate <= cap, checked and reserved in one step so concurrent
 // workers cannot overshoot; the sent marker is written in the same step. A reservation that finds its
 // own marker is this one sent again (the client resends a command whose reply a dropped connection lost).
-const RESERVE = `${ADOPT_ORPHAN}
+const RESERVE = new LuaScript(`${ADOPT_ORPHAN}
 if #KEYS == 3 then
   local marker = redis.call('GET', KEYS[2])
   if marker == ARGV[4] .. ':' .. ARGV[1] then return 1 end
@@ -35,11 +36,11 @@ if spent + possibly + reserved + tonumber(ARGV[1]) > tonumber(ARGV[2]) then retu
 redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 if #KEYS == 3 then redis.call('SET', KEYS[2], ARGV[4] .. ':' .. ARGV[1], 'EX', ARGV[3]) end
-return 1`;
+return 1`);
 
-const ADOPT = `${ADOPT_ORPHAN}
+const ADOPT = new LuaScript(`${ADOPT_ORPHAN}
 adoptOrphan(ARGV[1], redis.call('GET', KEYS[2]))
-return 1`;
+return 1`);
 
 // ARGV[4]: paid (answered: spent += actual), possibly (no usable answer, but the provider may bill it:
 // possibly += the reservation), unpaid (an error answer) or not-sent (the request never left).
@@ -47,7 +48,7 @@ return 1`;
 // counted it as possibly billed, its entry in KEYS[3]) says so, and the same settle sent again changes
 // nothing. One a later attempt counted takes that count back and records what really happened. One
 // without a marker lost it with Redis's data (no persistence), its reservation too: nothing to release.
-const SETTLE = `
+const SETTLE = new LuaScript(`
 local release = #KEYS < 3
 if not release then
   local marker = redis.call('GET', KEYS[2])
@@ -74,7 +75,7 @@ elseif outcome == 'possibly' then
 end
 if outcome ~= 'not-sent' then redis.call('HINCRBY', KEYS[1], 'sent', 1) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1`;
+return 1`);
 
 /** How a sent request ended, for the money it may have cost. */
 export type CallBilling = 'paid' | 'possibly' | 'unpaid' | 'not-sent';
@@ -113,7 +114,7 @@ const SETTLED_TTL_SECONDS = 3600;
  */
 export class BudgetMeter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly ttlSeconds = DEFAULT_TTL_SECONDS,
   ) {}
@@ -121,14 +122,14 @@ export class BudgetMeter {
   /** True when the estimate fits under the cap and is now reserved. */
   async reserve(runId: string, estimateUsd: number, capUsd: number, attempt?: CallAttempt): Promise<boolean> {
     const keys = this.keys(runId, attempt);
-    const ok = await this.redis.eval(RESERVE, keys.length, ...keys, toMicroUsd(estimateUsd), toMicroUsd(capUsd), this.ttlSeconds, attempt?.token ?? '');
+    const ok = await RESERVE.run(this.redis, keys, [toMicroUsd(estimateUsd), toMicroUsd(capUsd), this.ttlSeconds, attempt?.token ?? '']);
     return ok === 1;
   }
 
   /** For a request answered without a call (from the cache): counts an earlier attempt left in flight by a dead worker. */
   async adoptOrphan(runId: string, callKey: string): Promise<void> {
     const keys = this.keys(runId, { key: callKey, token: '' });
-    await this.redis.eval(ADOPT, keys.length, ...keys, this.ttlSeconds);
+    await ADOPT.run(this.redis, keys, [this.ttlSeconds]);
   }
 
   /** Counts again a call paid before Redis forgot the run's spend (a restart without persistence). */
@@ -143,7 +144,7 @@ export class BudgetMeter {
    */
   async settle(runId: string, reservedUsd: number, actualUsd: number, billing: CallBilling, attempt?: CallAttempt): Promise<void> {
     const keys = this.keys(runId, attempt);
-    await this.redis.eval(SETTLE, keys.length, ...keys, toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds, billing, attempt?.token ?? '', SETTLED_TTL_SECONDS);
+    await SETTLE.run(this.redis, keys, [toMicroUsd(reservedUsd), toMicroUsd(actualUsd), this.ttlSeconds, billing, attempt?.token ?? '', SETTLED_TTL_SECONDS]);
   }
 
   async spent(runId: string): Promise<number> {
@@ -156,14 +157,15 @@ export class BudgetMeter {
     return { sent: n('sent'), paidCalls: n('paidCalls'), spentUsd: n('spent') / 1e6, possiblyPaidCalls: n('possiblyCalls'), possiblyPaidUsd: n('possibly') / 1e6 };
   }
 
+  /** The run id is the keys' hash tag: a script's keys share one Redis Cluster slot, and runs spread over slots. */
   private key(runId: string): string {
-    return `${this.prefix}llm-budget:${runId}`;
+    return `${this.prefix}llm-budget:{${runId}}`;
   }
 
   /** The budget hash, then (for a named attempt) the request's sent marker and its adopted-attempts set. */
   private keys(runId: string, attempt: CallAttempt | undefined): string[] {
     if (!attempt) return [this.key(runId)];
-    const sent = `${this.prefix}llm-sent:${runId}:${attempt.key}`;
+    const sent = `${this.prefix}llm-sent:{${runId}}:${attempt.key}`;
     return [this.key(runId), sent, `${sent}:adopted`];
   }
 }

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
 
 // GCRA with queueing: one theoretical arrival time (TAT) per key, and every caller books the next
 // slot rather than retrying for one, so concurrent workers never collide. Redis' clock is the only
 // clock, so workers on different hosts agree. A booking further away than max_wait is not made:
 // the caller gets -(ms until a slot could be had) and gives its worker slot back meanwhile.
-const RESERVE = `
+const RESERVE = new LuaScript(`
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
 local interval = tonumber(ARGV[1])
@@ -16,7 +17,7 @@ local wait = tat - now
 if wait > max_wait then return -math.ceil(wait) end
 local next_tat = tat + interval * cost
 redis.call('SET', KEYS[1], tostring(next_tat), 'PX', math.ceil(next_tat - now) + 1000)
-return math.ceil(wait)`;
+return math.ceil(wait)`);
 
 export type Booking = { booked: true; waitMs: number } | { booked: false; retryInMs: number };
 
@@ -26,13 +27,13 @@ export type Booking = { booked: true; waitMs: number } | { booked: false; retryI
  */
 export class EndpointRateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 
   /** Books `cost` units if the slot is at most `maxWaitMs` away. */
   async reserve(key: string, perMinute: number, options: { cost?: number; maxWaitMs: number }): Promise<Booking> {
-    const result = Number(await this.redis.eval(RESERVE, 1, this.key(key), 60_000 / perMinute, options.cost ?? 1, options.maxWaitMs));
+    const result = Number(await RESERVE.run(this.redis, [this.key(key)], [60_000 / perMinute, options.cost ?? 1, options.maxWaitMs]));
     return result >= 0 ? { booked: true, waitMs: result } : { booked: false, retryInMs: -result };
   }
 

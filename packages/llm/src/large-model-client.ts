@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI, { APIConnectionError, AzureOpenAI } from 'openai';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { answerConfidence, estimatePromptTokens, estimateTextTokens, parseAnswer, type PromptMessage } from '@datashunt/algorithms';
 import { requestParams, type EndpointCatalog, type LargeModelSpec, type LlmCallObservation, type LlmCallOutcome, type Tokens } from '@datashunt/contracts';
 import { BudgetMeter, type CallAttempt, type CallBilling } from './budget-meter.js';
@@ -12,7 +12,7 @@ export interface LargeModelClientOptions {
   /** The operator's endpoints; a request goes to the one its spec names, with that endpoint's key only. */
   endpoints: EndpointCatalog;
   apiKeyOf: (endpoint: string) => string;
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Prefix of every Redis key this client writes (cache and budget). */
   keyPrefix?: string;
   timeoutMs?: number;

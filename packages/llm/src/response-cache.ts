@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Tokens } from '@datashunt/contracts';
 
 /** What is kept of one completion: enough to replay it without calling (and paying) again. */
@@ -26,7 +26,7 @@ const DEFAULT_TTL_SECONDS = 30 * 24 * 3600;
 /** Completions cached in Redis by request hash, so a retried or replayed job never pays twice. */
 export class ResponseCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
     private readonly ttlSeconds = DEFAULT_TTL_SECONDS,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LlmError, PermanentLlmError, UNSUPPORTED_PARAMETER } from './errors.js';
 
 const TTL_SECONDS = 30 * 24 * 3600;
@@ -10,7 +10,7 @@ const TTL_SECONDS = 30 * 24 * 3600;
  */
 export class RunBreaker {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const TTL_SECONDS = 30 * 24 * 3600;
 
@@ -9,7 +9,7 @@ const TTL_SECONDS = 30 * 24 * 3600;
  */
 export class RunCancellation {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

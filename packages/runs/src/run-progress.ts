@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const TTL_SECONDS = 30 * 24 * 3600;
 /** How many runs the index of recent runs keeps. */
@@ -44,11 +44,15 @@ export interface RecentRun {
  */
 export class RunProgress {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 
-  /** Starts (or, for a resumed run, restarts) a run's counters and lists it among recent runs. */
+  /**
+   * Starts (or, for a resumed run, restarts) a run's counters and lists it among recent runs. The
+   * counters and the index live in different Redis Cluster slots, so each has its own transaction;
+   * readers of the index skip runs whose counters are gone.
+   */
   async start(run: { runId: string; outputPrefix: string; manifestKey: string }): Promise<void> {
     const now = Date.now();
     const key = this.key(run.runId);
@@ -57,9 +61,8 @@ export class RunProgress {
       .del(key)
       .hset(key, { runId: run.runId, outputPrefix: run.outputPrefix, manifestKey: run.manifestKey, phase: 'planning', startedAt: now, updatedAt: now })
       .expire(key, TTL_SECONDS)
-      .zadd(this.indexKey(), now, run.runId)
-      .zremrangebyrank(this.indexKey(), 0, -INDEX_SIZE - 1)
       .exec();
+    await this.redis.multi().zadd(this.indexKey(), now, run.runId).zremrangebyrank(this.indexKey(), 0, -INDEX_SIZE - 1).exec();
   }
 
   /** Ingest has cut the input into its shards. */
@@ -133,8 +136,9 @@ export class RunProgress {
     await this.redis.hset(this.key(runId), { ...fields, updatedAt: Date.now() });
   }
 
+  /** Tagged with the run id, so runs' counters spread over a Redis Cluster's slots. */
   private key(runId: string): string {
-    return `${this.prefix}run-progress:${runId}`;
+    return `${this.prefix}run-progress:{${runId}}`;
   }
 
   private indexKey(): string {

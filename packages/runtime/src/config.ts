@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadOperatorPolicy, type OperatorPolicy } from './operator-policy.js';
+import { hashTagOf, RedisTargetSchema, type RedisTarget } from './redis-target.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -8,9 +9,17 @@ const csv = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter
 
 /** Every setting of every service, from the environment, parsed once at start-up. */
 export const ConfigSchema = z.object({
+  /** One server (redis://, rediss://) or a cluster's nodes (redis-cluster://h:p,h:p); see RedisTargetSchema. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  /** BullMQ key prefix: lets several deployments (or test runs) share one Redis. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ds'),
+  /**
+   * BullMQ key prefix: lets several deployments (or test runs) share one Redis. It may hold one Redis
+   * Cluster hash tag (`{ds}`), which a cluster requires (see hashTagOf).
+   */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*(?:\{[A-Za-z0-9_-]+\}[A-Za-z0-9_-]*)?$/, 'letters, digits, _ and -, with at most one {tag}, e.g. {ds}')
+    .min(1)
+    .default('ds'),
   // A scheme is required: the SDK would read `localhost:9000` as scheme "localhost".
   S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:9000' }).optional(),
   S3_REGION: z.string().default('us-east-1'),
@@ -126,7 +135,8 @@ export const ConfigSchema = z.object({
   REDIS_CHECK_SETTINGS: bool.default(true),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy;
+/** `redis` is REDIS_URL parsed: where the clients connect. */
+export type Config = z.infer<typeof ConfigSchema> & OperatorPolicy & { redis: RedisTarget };
 
 /** An expected reason a process cannot start (bad settings, an unreachable Redis or S3): printed as one line, no stack. */
 export class StartupError extends Error {
@@ -140,13 +150,19 @@ export class ConfigError extends StartupError {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const known = Object.fromEntries(Object.keys(ConfigSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = ConfigSchema.safeParse(known);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const redis = ConfigSchema.shape.REDIS_URL.pipe(RedisTargetSchema).safeParse(known.REDIS_URL);
+  if (!parsed.success || !redis.success) {
+    const issues = [...(parsed.error?.issues ?? []), ...(redis.error?.issues.map((i) => ({ ...i, path: ['REDIS_URL'] })) ?? [])];
+    const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (redis.data.cluster && !hashTagOf(parsed.data.QUEUE_PREFIX)) {
+    const tagged = `{${parsed.data.QUEUE_PREFIX}}`;
+    throw new ConfigError(`QUEUE_PREFIX "${parsed.data.QUEUE_PREFIX}" has no hash tag, which a Redis Cluster needs to keep each flow's queue keys in one slot: set QUEUE_PREFIX=${tagged}`);
   }
   const policy = loadOperatorPolicy(parsed.data, env);
   if (!policy.ok) throw new ConfigError(`invalid configuration:\n${policy.problems.map((p) => `  ${p}`).join('\n')}`);
-  return { ...parsed.data, ...policy.value };
+  return { ...parsed.data, ...policy.value, redis: redis.data };
 }
 
 export function s3OptionsOf(config: Config) {

@@ -17,3 +17,4 @@ export * from './redis-outages.js';
 export * from './redis-settings.js';
 export * from './metrics-run.js';
 export * from './llm-call-failures.js';
+export * from './redis-target.js';

@@ -1,6 +1,6 @@
 import { FlowProducer, Queue, type FlowJob, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { attemptsToRideOut, catalog, parsePayload, queueNames, type CatalogJobOptions, type JobName, type JobPayload, type QueueName } from '@datashunt/contracts';
+import type { RedisClient } from './connections.js';
 import type { ErrorEmitter } from './redis-outages.js';
 
 /** A job ready to enqueue: its catalog name, a checked payload and options over the catalog's defaults. */
@@ -20,7 +20,7 @@ export class QueueClient {
 
   /** `watch` gets every Queue and FlowProducer as it is made, to listen to its errors (see RedisOutageLog). */
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
     private readonly watch: (emitter: ErrorEmitter, what: string) => void,
     /** How long a job that rides out outages keeps being retried (see attemptsToRideOut). */

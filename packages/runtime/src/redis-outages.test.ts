@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from './logger.js';
-import { isConnectionError, RedisOutageLog, redisTarget } from './redis-outages.js';
+import { isConnectionError, RedisOutageLog } from './redis-outages.js';
+import { describeRedisTarget } from './redis-target.js';
 
 /** A real pino logger writing into an array, so the test reads the very lines an operator would. */
 function capture() {
@@ -62,9 +63,10 @@ describe('isConnectionError', () => {
   ])('%s: %s', (_what, expected, error) => expect(isConnectionError(error)).toBe(expected));
 });
 
-describe('redisTarget', () => {
+describe('describeRedisTarget', () => {
   it('keeps host and port and drops credentials', () => {
-    expect(redisTarget('redis://user:s3cret@cache.internal:6380/2')).toBe('cache.internal:6380');
-    expect(redisTarget('rediss://cache.internal')).toBe('cache.internal:6379');
+    expect(describeRedisTarget({ cluster: false, url: 'redis://user:s3cret@cache.internal:6380/2' })).toBe('cache.internal:6380');
+    expect(describeRedisTarget({ cluster: false, url: 'rediss://cache.internal' })).toBe('cache.internal:6379');
+    expect(describeRedisTarget({ cluster: true, nodes: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }], password: 's3cret', tls: false })).toBe('cluster a:7000,b:7001');
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import type { Logger } from './logger.js';
 
 /** What BullMQ's Worker, Queue, QueueEvents and FlowProducer have in common: they re-emit connection errors. */
@@ -19,16 +19,6 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
-/** host:port of a Redis URL, without credentials, for log lines. */
-export function redisTarget(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'redis';
-  }
-}
-
 /**
  * One line when Redis becomes unreachable and one when it is back, however many clients notice and
  * however often they retry: every ioredis client retries on its own, each retry emits an error, and
@@ -37,7 +27,7 @@ export function redisTarget(url: string): string {
  */
 export class RedisOutageLog {
   private downSince: number | undefined;
-  private readonly clients = new Set<Redis>();
+  private readonly clients = new Set<RedisClient>();
 
   constructor(
     private readonly logger: Logger,
@@ -50,7 +40,7 @@ export class RedisOutageLog {
   }
 
   /** An ioredis client: its errors may start an outage; the outage ends when every watched client is ready again. */
-  watchClient(client: Redis, what: string): void {
+  watchClient(client: RedisClient, what: string): void {
     this.clients.add(client);
     client.on('error', (error: Error) => this.onError(error, what));
     client.on('ready', () => [...this.clients].every((c) => c.status === 'ready') && this.onReady());

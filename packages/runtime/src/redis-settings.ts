@@ -1,30 +1,35 @@
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './connections.js';
 import type { Logger } from './logger.js';
 
 export type RedisSettingsCheck = { checked: true; problems: string[] } | { checked: false; reason: string };
 
 /**
  * Whether Redis keeps the queues safe: with AOF off a restart loses every job and run state, and an
- * eviction policy other than noeviction may drop job keys under memory pressure. CONFIG may be
- * renamed or refused (managed Redis, ACLs): then nothing is known, which is said rather than thrown.
+ * eviction policy other than noeviction may drop job keys under memory pressure. On a cluster every
+ * master holds part of the state, so each is asked. CONFIG may be renamed or refused (managed Redis,
+ * ACLs): then nothing is known, which is said rather than thrown.
  */
-export async function checkRedisSettings(redis: Redis): Promise<RedisSettingsCheck> {
-  let aof: string | undefined;
-  let policy: string | undefined;
-  try {
-    aof = configValue(await redis.call('CONFIG', 'GET', 'appendonly'));
-    policy = configValue(await redis.call('CONFIG', 'GET', 'maxmemory-policy'));
-  } catch (error) {
-    return { checked: false, reason: (error as Error).message };
-  }
+export async function checkRedisSettings(redis: RedisClient): Promise<RedisSettingsCheck> {
+  const servers = isCluster(redis) ? redis.nodes('master') : [redis];
   const problems: string[] = [];
-  if (aof !== 'yes') problems.push(`appendonly is "${aof ?? 'unknown'}" (a Redis restart loses queued jobs and run state: set appendonly yes)`);
-  if (policy !== 'noeviction') problems.push(`maxmemory-policy is "${policy ?? 'unknown'}" (Redis may evict job keys: set noeviction)`);
+  for (const server of servers) {
+    const where = servers.length > 1 ? `${server.options.host}:${server.options.port} ` : '';
+    let aof: string | undefined;
+    let policy: string | undefined;
+    try {
+      aof = configValue(await server.call('CONFIG', 'GET', 'appendonly'));
+      policy = configValue(await server.call('CONFIG', 'GET', 'maxmemory-policy'));
+    } catch (error) {
+      return { checked: false, reason: `${where}${(error as Error).message}` };
+    }
+    if (aof !== 'yes') problems.push(`${where}appendonly is "${aof ?? 'unknown'}" (a Redis restart loses queued jobs and run state: set appendonly yes)`);
+    if (policy !== 'noeviction') problems.push(`${where}maxmemory-policy is "${policy ?? 'unknown'}" (Redis may evict job keys: set noeviction)`);
+  }
   return { checked: true, problems };
 }
 
 /** Logs the outcome of checkRedisSettings as at most one line. */
-export async function warnAboutRedisSettings(redis: Redis, target: string, logger: Logger): Promise<void> {
+export async function warnAboutRedisSettings(redis: RedisClient, target: string, logger: Logger): Promise<void> {
   const check = await checkRedisSettings(redis);
   if (!check.checked) {
     logger.warn({ redis: target, err: check.reason }, `could not check Redis persistence settings at ${target} (CONFIG GET: ${check.reason}); make sure appendonly is yes and maxmemory-policy is noeviction`);

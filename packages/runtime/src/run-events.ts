@@ -1,7 +1,9 @@
 import { QueueEvents } from 'bullmq';
 import type { Config } from './config.js';
+import { bullConnection, createRedis, type RedisClient } from './connections.js';
 import { createLogger } from './logger.js';
-import { RedisOutageLog, redisTarget } from './redis-outages.js';
+import { RedisOutageLog } from './redis-outages.js';
+import { describeRedisTarget } from './redis-target.js';
 
 export type RunOutcome =
   | { status: 'finished'; runId: string; reportKey: string }
@@ -19,10 +21,20 @@ export class RunWatcher {
   private readonly finished = new Map<string, { runId: string; reportKey: string }>();
   private readonly invalid = new Map<string, { errorKey: string; message: string }>();
   private readonly listeners = new Set<() => void>();
+  /** On a cluster, the client the queue events duplicate when the caller shares none (see bullConnection). */
+  private readonly ownClient?: RedisClient;
 
-  /** Pass the runtime's `redisOutages` where there is one, so an outage is logged once for the process. */
-  constructor(config: Config, outages = new RedisOutageLog(createLogger({ level: config.LOG_LEVEL, service: 'run-watcher' }), redisTarget(config.REDIS_URL))) {
-    const opts = { connection: { url: config.REDIS_URL, maxRetriesPerRequest: null }, prefix: config.QUEUE_PREFIX };
+  /**
+   * Pass the runtime's `redisOutages` and `redis` where there is one, so an outage is logged once for
+   * the process and a cluster's events share its client.
+   */
+  constructor(
+    config: Config,
+    outages = new RedisOutageLog(createLogger({ level: config.LOG_LEVEL, service: 'run-watcher' }), describeRedisTarget(config.redis)),
+    shared?: RedisClient,
+  ) {
+    if (config.redis.cluster && !shared) this.ownClient = createRedis(config.redis, 'worker');
+    const opts = { connection: bullConnection(config.redis, shared ?? this.ownClient), prefix: config.QUEUE_PREFIX };
     this.ingest = new QueueEvents('ingest', opts);
     this.finalize = new QueueEvents('finalize', opts);
     outages.watch(this.ingest, 'queue events ingest');
@@ -74,6 +86,7 @@ export class RunWatcher {
 
   async close(): Promise<void> {
     await Promise.all([this.ingest.close(), this.finalize.close()]);
+    this.ownClient?.disconnect();
   }
 
   private notify(): void {

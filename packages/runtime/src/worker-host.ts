@@ -1,6 +1,7 @@
 import { DelayedError, RateLimitError, WaitingChildrenError, Worker, type Job, type Queue } from 'bullmq';
 import type { QueueName } from '@datashunt/contracts';
 import { parsePayload, type JobName } from '@datashunt/contracts';
+import { bullConnection } from './connections.js';
 import { buildHandlerRegistry, type AnyJobHandler } from './handlers.js';
 import { warnAboutRedisSettings } from './redis-settings.js';
 import type { Runtime } from './runtime.js';
@@ -54,8 +55,7 @@ export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: 
         }
       },
       {
-        // Options, not a client: BullMQ then owns the connection and closes it with the worker.
-        connection: { url: runtime.config.REDIS_URL, maxRetriesPerRequest: null },
+        connection: bullConnection(runtime.config.redis, runtime.redis),
         prefix: runtime.config.QUEUE_PREFIX,
         concurrency,
         lockDuration: lockDurationMs ?? runtime.config.JOB_LOCK_MS,

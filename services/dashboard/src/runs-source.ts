@@ -1,7 +1,7 @@
 import { checkObjectKey, runKeys, type CalibrationRecord } from '@datashunt/contracts';
 import { BudgetMeter } from '@datashunt/llm';
 import { findRunWithProgress, ModelCalibrations, RunCatalog, RunProgress, type RunEntry, type RunProgressState } from '@datashunt/runs';
-import type { Runtime } from '@datashunt/runtime';
+import { ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import type { RunDownload } from './run-page.js';
 import { byNewest, runView, type RunView } from './run-view.js';
 
@@ -19,7 +19,7 @@ export class RunsSource {
   private readonly calibrations: ModelCalibrations;
 
   constructor(private readonly runtime: Runtime) {
-    const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+    const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
     this.catalog = new RunCatalog(runtime.s3, runtime.bucket, this.outputPrefixes());
     this.progress = new RunProgress(runtime.redis, prefix);
     this.budget = new BudgetMeter(runtime.redis, prefix);

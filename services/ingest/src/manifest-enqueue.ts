@@ -1,5 +1,5 @@
 import { manifestIdentity, manifestIngestJobId, type ManifestObject } from '@datashunt/contracts';
-import type { Runtime } from '@datashunt/runtime';
+import { ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 
 /** How long a seen manifest is remembered; the BullMQ job id dedupes on top while the job is kept. */
 const SEEN_TTL_SECONDS = 90 * 24 * 3600;
@@ -33,7 +33,7 @@ export async function forgetManifest(runtime: Runtime, manifest: ManifestObject)
 }
 
 function seenMarker(runtime: Runtime, manifest: ManifestObject): string {
-  return `${runtime.config.QUEUE_PREFIX}:manifest-seen:${manifestIdentity(manifest)}`;
+  return `${ownKeyPrefix(runtime.config.QUEUE_PREFIX)}manifest-seen:${manifestIdentity(manifest)}`;
 }
 
 export function isManifestKey(key: string, prefix: string): boolean {

@@ -1,6 +1,6 @@
 import { DelayedError } from 'bullmq';
 import { LargeModelClient } from '@datashunt/llm';
-import { endpointApiKey, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import { endpointApiKey, ownKeyPrefix, type HandlerContext, type Runtime } from '@datashunt/runtime';
 
 /** The large-model client of an llm-caller process: the operator's endpoints, keys, cache, budget and metrics. */
 export function largeModelClient(runtime: Runtime): LargeModelClient {
@@ -9,7 +9,7 @@ export function largeModelClient(runtime: Runtime): LargeModelClient {
     endpoints,
     apiKeyOf: (name) => endpointApiKey(endpoints, name),
     redis: runtime.redis,
-    keyPrefix: `${runtime.config.QUEUE_PREFIX}:`,
+    keyPrefix: ownKeyPrefix(runtime.config.QUEUE_PREFIX),
     timeoutMs: runtime.config.LLM_TIMEOUT_MS,
     observe: (observation) => runtime.metrics.run.observeLlmCall(observation),
   });

@@ -1,6 +1,6 @@
 import { QueueEvents, type Job } from 'bullmq';
 import { catalog, parsePayload, type JobPayload } from '@datashunt/contracts';
-import type { Runtime } from '@datashunt/runtime';
+import { bullConnection, type Runtime } from '@datashunt/runtime';
 import type { DistillSummary } from './handlers/distill.js';
 
 /** When a model is redistilled: every so many milliseconds, or on a cron pattern (with an optional time zone). */
@@ -57,7 +57,7 @@ export function enqueueDistillation(runtime: Runtime, payload: JobPayload<'disti
 
 /** Waits for a distill job through BullMQ's queue events and returns its summary; throws if the job failed. */
 export async function waitForDistillation(runtime: Runtime, job: Job, timeoutMs: number): Promise<DistillSummary> {
-  const events = new QueueEvents('distill', { connection: { url: runtime.config.REDIS_URL, maxRetriesPerRequest: null }, prefix: runtime.config.QUEUE_PREFIX });
+  const events = new QueueEvents('distill', { connection: bullConnection(runtime.config.redis, runtime.redis), prefix: runtime.config.QUEUE_PREFIX });
   try {
     await events.waitUntilReady();
     return (await job.waitUntilFinished(events, timeoutMs)) as DistillSummary;

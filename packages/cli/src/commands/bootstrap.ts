@@ -73,7 +73,7 @@ async function run(o: BootstrapCommandOptions): Promise<number> {
 
   return withRuntime(async (runtime) => {
     const { config } = runtime;
-    const watcher = new RunWatcher(config, runtime.redisOutages);
+    const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
     try {
       await watcher.ready();
       const log = o.json ? () => {} : (line: string) => console.error(line);

@@ -61,7 +61,7 @@ async function run(manifestPath: string, o: CalibrateOptions): Promise<number> {
 
   return withRuntime(async (runtime) => {
     const { config } = runtime;
-    const watcher = new RunWatcher(config, runtime.redisOutages);
+    const watcher = new RunWatcher(config, runtime.redisOutages, runtime.redis);
     try {
       await watcher.ready();
       const sample = await loadCalibrationSample({

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runKeys } from '@datashunt/contracts';
 import { BudgetMeter } from '@datashunt/llm';
 import { progressView, RunCatalog, RunProgress } from '@datashunt/runs';
-import type { Runtime } from '@datashunt/runtime';
+import { ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { action, EXIT } from '../command-errors.js';
 import { printJson, withRuntime } from '../cli-runtime.js';
 import { positiveInteger } from '../option-values.js';
@@ -54,7 +54,7 @@ export function addRunsCommands(program: Command): void {
 }
 
 async function liveRun(runtime: Runtime, runId: string): Promise<LiveRun | null> {
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const state = await new RunProgress(runtime.redis, prefix).read(runId);
   return state ? { state, spentUsd: await spentSoFar(new BudgetMeter(runtime.redis, prefix), runId) } : null;
 }

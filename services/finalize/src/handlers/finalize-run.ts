@@ -3,7 +3,7 @@ import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import type { InputRange, RejectRecord } from '@datashunt/contracts';
 import { placeReject, type ShardPlacement } from '@datashunt/formats';
 import { RunCancellation, RunProgress, RunStore, shiftLineNumbers } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { getBytes, JsonlWriter, putJson, readAllJsonl } from '@datashunt/storage';
 import { writeResultTables } from '../result-tables.js';
 
@@ -18,7 +18,7 @@ import { writeResultTables } from '../result-tables.js';
  */
 export function finalizeRunHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const breaker = new RunBreaker(runtime.redis, prefix);
   const budget = new BudgetMeter(runtime.redis, prefix);
   const cancellation = new RunCancellation(runtime.redis, prefix);

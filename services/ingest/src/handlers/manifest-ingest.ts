@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingChildrenError, type FlowJob, type Job } from
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putJson } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
 import { forgetManifest } from '../manifest-enqueue.js';
@@ -32,7 +32,7 @@ interface StepData {
  */
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const control = { progress: new RunProgress(runtime.redis, prefix), breaker: new RunBreaker(runtime.redis, prefix), cancellation: new RunCancellation(runtime.redis, prefix) };
   return defineHandler({
     name: 'manifest-ingest',

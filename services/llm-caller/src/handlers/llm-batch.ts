@@ -2,7 +2,7 @@ import { buildPrompt, parseAnswer } from '@datashunt/algorithms';
 import type { LlmCallResult } from '@datashunt/contracts';
 import { BatchRequests, RunBreaker, type BatchContext, type BatchRow, type Completion, type LineFailures } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { fallbackResult } from '../fallback.js';
 import { deferJob, largeModelClient } from '../large-model.js';
 
@@ -26,7 +26,7 @@ interface AskedRow extends BatchRow {
  */
 export function llmBatchHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const batches = new BatchRequests(largeModelClient(runtime));
   const breaker = new RunBreaker(runtime.redis, prefix);
   const cancellation = new RunCancellation(runtime.redis, prefix);

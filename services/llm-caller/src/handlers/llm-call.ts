@@ -4,7 +4,7 @@ import { buildPrompt } from '@datashunt/algorithms';
 import type { JobPayload, LargeModelSpec, LlmCallResult, LlmCallResults, Manifest } from '@datashunt/contracts';
 import { EndpointRateLimiter, LlmError, PossiblyBilledLlmError, RateDeferredError, RateLimitedError, RunBreaker, type ClassifyOutcome } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunStore, type HardRow } from '@datashunt/runs';
-import { defineHandler, type HandlerContext, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type HandlerContext, type Runtime } from '@datashunt/runtime';
 import { fallbackResult } from '../fallback.js';
 import { deferJob, largeModelClient } from '../large-model.js';
 
@@ -18,7 +18,7 @@ import { deferJob, largeModelClient } from '../large-model.js';
  */
 export function llmCallHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const prefix = `${runtime.config.QUEUE_PREFIX}:`;
+  const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
   const { endpoints } = runtime.config;
   const client = largeModelClient(runtime);
   const limiter = new EndpointRateLimiter(runtime.redis, prefix);

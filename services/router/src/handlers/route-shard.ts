@@ -1,6 +1,6 @@
 import { UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { decide, RunProgress, RunStore, type CompactScoredRow, type GuaranteeRouting } from '@datashunt/runs';
-import { defineHandler, type CatalogJob, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type CatalogJob, type Runtime } from '@datashunt/runtime';
 import { isNotFound } from '@datashunt/storage';
 import { batchFailureOf, llmBatchChildren } from '../batch-children.js';
 import { collectAnswers, hardCallJobs } from '../hard-calls.js';
@@ -13,7 +13,7 @@ import { buildPart, type ScoredShard } from '../shard-decisions.js';
  */
 export function routeShardHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const progress = new RunProgress(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX));
   return defineHandler({
     name: 'route-shard',
     async handle({ runId, outputPrefix, shard, attempt, guarantee }, { job, token }) {

@@ -3,7 +3,7 @@ import { topClass } from '@datashunt/algorithms';
 import type { InputRange, Manifest, RunManifest } from '@datashunt/contracts';
 import { pendingReject, placeReject, type PendingReject } from '@datashunt/formats';
 import { largeCandidate, RunProgress, RunStore, type CompactScoredRow, type HardRow, type ShardRow } from '@datashunt/runs';
-import { defineHandler, type Runtime } from '@datashunt/runtime';
+import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import type { PromotedScorers, Scorer, ScorerLease } from '@datashunt/small-models';
 
 /** A large-only run without a registered small model is scored by no model: results name this version. */
@@ -37,7 +37,7 @@ interface ShardContext {
  */
 export function scoreShardHandler(runtime: Runtime, scorers: PromotedScorers) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
-  const progress = new RunProgress(runtime.redis, `${runtime.config.QUEUE_PREFIX}:`);
+  const progress = new RunProgress(runtime.redis, ownKeyPrefix(runtime.config.QUEUE_PREFIX));
   const excerpts = runtime.config.REJECT_EXCERPTS;
   return defineHandler({
     name: 'score-shard',

@@ -61,7 +61,7 @@ describe('compact scored rows, binary layout', () => {
       { line: 1, id: 1, s1: { index: 0, confidence: 1 }, probs: [1, 0] },
       { line: 2, id: 2, s1: { index: 0, confidence: 1 }, probs: [1, 0, 0] },
     ])).toThrow(/line 2 has 3 probabilities, the shard's first has 2/);
-    expect(() => encodeScoredRows([{ line: 1, id: 1, s1: { index: 70_000, confidence: 1 } }])).toThrow(/line 1 has class index 70000/);
+    expect(() => encodeScoredRows([{ line: 1, id: 1, s1: { index: 70_000, confidence: 1 }, probs: [1] }])).toThrow(/line 1 has class index 70000/);
     expect(() => decodeScoredRows(Buffer.from('{"line":1}\n'))).toThrow(/not the binary layout/);
   });
 });

@@ -32,13 +32,12 @@ export type CompactScoredRow =
  *   Float32: s1 confidence, [s2 confidence], [probabilities, rows with probs x probsWidth]
  *   Uint32:  reject, [gold], [columns] as string table index + 1 (0: none); columns as their JSON
  *   Uint16:  s1 index, [s2 index] (0xffff: none)
- *   Uint8:   flags (string id, has probabilities)
+ *   Uint8:   flags (string id)
  * Confidences and probabilities are float32, the precision the ONNX models produce them in.
  */
 const MAGIC = 'DSR1';
 const NO_S2 = 0xffff;
 const STRING_ID = 1;
-const HAS_PROBS = 2;
 
 interface Header {
   rows: number;
@@ -46,8 +45,9 @@ interface Header {
   gold: boolean;
   s2: boolean;
   columns: boolean;
-  /** Probabilities per row that carries them; 0 when none does. */
+  /** Probabilities per scored row (0 in a shard whose rows were all refused). */
   probsWidth: number;
+  /** Rows scored, not refused: each carries probsWidth probabilities. */
   probsRows: number;
 }
 
@@ -103,10 +103,9 @@ export function encodeScoredRows(rows: CompactScoredRow[]): Buffer {
   const n = rows.length;
   const strings = new StringTable();
   const scored = rows.filter((row): row is ScoredRow => !('reject' in row));
-  const withProbs = scored.filter((row) => row.probs !== undefined);
-  const probsWidth = withProbs[0]?.probs!.length ?? 0;
-  for (const row of withProbs) {
-    if (row.probs!.length !== probsWidth) throw new Error(`scored rows: line ${row.line} has ${row.probs!.length} probabilities, the shard's first has ${probsWidth}`);
+  const probsWidth = scored[0]?.probs.length ?? 0;
+  for (const row of scored) {
+    if (row.probs.length !== probsWidth) throw new Error(`scored rows: line ${row.line} has ${row.probs.length} probabilities, the shard's first has ${probsWidth}`);
   }
   const header: Header = {
     rows: n,
@@ -115,7 +114,7 @@ export function encodeScoredRows(rows: CompactScoredRow[]): Buffer {
     s2: scored.some((row) => row.s2 !== undefined),
     columns: scored.some((row) => row.columns !== undefined),
     probsWidth,
-    probsRows: withProbs.length,
+    probsRows: scored.length,
   };
   // The string table fills while the columns are written, and the header that holds it goes first:
   // columns go to a scratch buffer laid out from offset 0, then behind the header.
@@ -155,11 +154,8 @@ export function encodeScoredRows(rows: CompactScoredRow[]): Buffer {
     }
     if (row.gold !== undefined) gold[i] = strings.shared(row.gold) + 1;
     if (row.columns !== undefined) columns[i] = strings.own(JSON.stringify(row.columns)) + 1;
-    if (row.probs !== undefined) {
-      probs.set(row.probs, probsAt);
-      probsAt += probsWidth;
-      flag |= HAS_PROBS;
-    }
+    probs.set(row.probs, probsAt);
+    probsAt += probsWidth;
     flags[i] = flag;
   }
   const json = Buffer.from(JSON.stringify(header));
@@ -205,9 +201,8 @@ export function decodeScoredRows(bytes: Buffer): CompactScoredRow[] {
       rows[i] = { line: line[i]!, id: rowId, reject: strings[reject[i]! - 1]! };
       continue;
     }
-    const hasProbs = (flags[i]! & HAS_PROBS) !== 0;
-    const row: ScoredRow = { line: line[i]!, id: rowId, s1: { index: s1Index[i]!, confidence: s1Confidence[i]! }, probs: hasProbs ? Array.from(probs.subarray(probsAt, probsAt + probsWidth)) : [] };
-    if (hasProbs) probsAt += probsWidth;
+    const row: ScoredRow = { line: line[i]!, id: rowId, s1: { index: s1Index[i]!, confidence: s1Confidence[i]! }, probs: Array.from(probs.subarray(probsAt, probsAt + probsWidth)) };
+    probsAt += probsWidth;
     if (header.gold && gold[i]) row.gold = strings[gold[i]! - 1]!;
     if (header.s2 && s2Index[i] !== NO_S2) row.s2 = { index: s2Index[i]!, confidence: s2Confidence[i]! };
     if (header.columns && columns[i]) row.columns = JSON.parse(strings[columns[i]! - 1]!) as Record<string, unknown>;

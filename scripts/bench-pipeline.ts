@@ -5,6 +5,7 @@
 // (strategy large-only) at the reference LLM (its own process, no injected delay) under a ceiling far
 // above what the machine reaches, so the pipeline is the bottleneck. Prints hard rows/s from manifest
 // drop to report; with --redis-memory, also the Redis memory held per pending llm-call job.
+// Finalize time: how long the run's finalize job ran, after the last shard was routed.
 // Planning time: from the manifest's drop to ingest having cut the input into shards (the run's
 // progress hash gets its shard count), which reads no row however large the input.
 // With --redis-ops, either path also prints Redis commands and bytes per 1,000 rows over the timed run
@@ -107,13 +108,13 @@ process.exit(0);
 async function easyPath(file: string, n: number): Promise<string> {
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
+  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s, finalized in ${pipeline.finalizeSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
 }
 
 async function hardPath(file: string, n: number): Promise<string> {
   const pipeline = await throughPipeline(file, n);
   const memory = values['redis-memory'] ? `; ${await pendingJobMemory(file, n)}` : '';
-  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}${pipeline.redis}`;
+  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s, finalized in ${pipeline.finalizeSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}${pipeline.redis}`;
 }
 
 function usage(pipeline: { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number> }): string {
@@ -203,6 +204,7 @@ async function throughPipeline(file: string, n: number) {
   const redis = redisBefore ? `; ${formatPerRow(usageBetween(redisBefore, await readRedisUsage(runtime.redis)), n)}` : '';
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   if (hard) await expectAllLarge(outcome.reportKey, n);
+  const finalizeSeconds = await lastFinalizeSeconds();
   const peak: Record<string, number> = {};
   const cpu: Record<string, number> = { 'bench+s3rver': cpuSeconds(process.pid) - cpuBefore };
   if (referenceLlm) cpu['reference-llm'] = cpuSeconds(referenceLlm.child.pid!) - referenceCpuBefore;
@@ -213,7 +215,7 @@ async function throughPipeline(file: string, n: number) {
     await stopWorker(child);
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds, redis };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds, finalizeSeconds, redis };
 }
 
 /**
@@ -226,6 +228,16 @@ async function plannedAt(runName: string): Promise<number> {
     if (key && (await runtime.redis.hexists(key, 'shards'))) return performance.now();
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * How long the run's finalize job ran (BullMQ's processedOn to finishedOn): the part of the run that
+ * starts only when every shard is routed. The bench runs one run at a time, so it is the newest completed.
+ */
+async function lastFinalizeSeconds(): Promise<number> {
+  const [job] = await runtime.queues.queue('finalize').getCompleted(0, 0);
+  if (!job?.processedOn || !job.finishedOn) throw new Error('no completed finalize job with its times');
+  return (job.finishedOn - job.processedOn) / 1000;
 }
 
 /** A hard-path figure counts only if every row was answered by the large model, not by a fallback. */

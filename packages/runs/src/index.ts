@@ -9,4 +9,5 @@ export * from './run-catalog.js';
 export * from './input-ranges.js';
 export * from './shard-routing.js';
 export * from './line-numbers.js';
+export * from './read-ahead.js';
 export * from './staged-records.js';

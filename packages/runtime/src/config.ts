@@ -77,6 +77,11 @@ export const ConfigSchema = z.object({
   LLM_ROWS_PER_JOB: z.coerce.number().int().positive().default(10),
   FINALIZE_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /**
+   * Shards whose parts finalize fetches while it writes an earlier one, so it waits on S3 once, not
+   * once per shard. Each holds one part in memory (about 150 bytes per row, more with columns).
+   */
+  FINALIZE_READ_AHEAD: z.coerce.number().int().nonnegative().default(4),
+  /**
    * A job's lock, renewed every half of it while the job runs: how long a crashed worker's job waits
    * before another worker takes it over. Services whose jobs block the event loop set their own.
    */

@@ -2,7 +2,7 @@ import { RunReportTally } from '@datashunt/algorithms';
 import { BudgetMeter, RunBreaker } from '@datashunt/llm';
 import type { InputRange, RejectRecord } from '@datashunt/contracts';
 import { placeReject, type ShardPlacement } from '@datashunt/formats';
-import { RunCancellation, RunProgress, RunStore, shiftLineNumbers } from '@datashunt/runs';
+import { readAhead, RunCancellation, RunProgress, RunStore, shiftLineNumbers } from '@datashunt/runs';
 import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { getBytes, JsonlWriter, putJson, readAllJsonl } from '@datashunt/storage';
 import { writeResultTables } from '../result-tables.js';
@@ -37,28 +37,27 @@ export function finalizeRunHandler(runtime: Runtime) {
       // Shards number their lines from 1: each is placed after the lines of the shards before it.
       let linesBefore = 0;
       let objectLinesBefore = 0;
-      for (let shard = 0; shard < shards; shard++) {
+      // Each shard's objects are fetched while the shards before it are written.
+      const fetched = readAhead(shards, runtime.config.FINALIZE_READ_AHEAD, (shard) => fetchShard(runs, outputPrefix, runId, plan.ranges[shard]!, shard, failed.has(shard)));
+      let shard = 0;
+      for await (const { readRejects, lines, part } of fetched) {
         const range = plan.ranges[shard]!;
         if (shard > 0 && plan.ranges[shard - 1]!.object !== range.object) objectLinesBefore = 0;
         const object = inputs.objects[range.object]!;
         const placement: ShardPlacement = { linesBefore, objectLinesBefore, format: object.format.records, ...(inputs.isPrefix ? { object: object.key } : {}) };
-        const readRejects = await runs.readShardRejects(outputPrefix, runId, shard);
         for (const pending of readRejects) await rejects.write(placeReject(pending, placement));
         tally.addRejects(readRejects.length);
-        let lines: number;
-        if (failed.has(shard)) {
-          // Not finished: its rows are counted, not reported, and `datashunt runs resume` finishes them.
-          lines = await countLines(runs, outputPrefix, runId, range);
-          unfinishedRows += lines - readRejects.length;
+        if (part) {
+          tally.merge(part.tally);
+          await results.writeRaw(shiftLineNumbers(part.bytes, linesBefore));
+          for (const reject of part.rejects) await rejects.write(placeModelReject(reject, placement));
         } else {
-          const summary = await runs.partSummary(outputPrefix, runId, shard);
-          tally.merge(summary.tally);
-          lines = summary.lines;
-          await results.writeRaw(shiftLineNumbers(await getBytes(runtime.s3, runs.ref(keys.part(shard))), linesBefore));
-          for (const reject of await readAllJsonl<RejectRecord>(runtime.s3, runs.ref(keys.partRejects(shard)))) await rejects.write(placeModelReject(reject, placement));
+          // Not finished: its rows are counted, not reported, and `datashunt runs resume` finishes them.
+          unfinishedRows += lines - readRejects.length;
         }
         linesBefore += lines;
         objectLinesBefore += lines;
+        shard += 1;
       }
       await Promise.all([results.close(), rejects.close()]);
       const tables = await writeResultTables(runs, snapshot);
@@ -90,6 +89,19 @@ export function finalizeRunHandler(runtime: Runtime) {
 async function requestsOf(budget: BudgetMeter, runId: string) {
   const spend = await budget.usage(runId);
   return { sent: spend.sent, paid: spend.paidCalls, possiblyPaid: spend.possiblyPaidCalls, possiblyPaidUsd: spend.possiblyPaidUsd };
+}
+
+/** What finalize reads of one shard: its rejects, its line count and, unless it failed for good, its part. */
+async function fetchShard(runs: RunStore, outputPrefix: string, runId: string, range: InputRange, shard: number, failed: boolean) {
+  const readRejects = await runs.readShardRejects(outputPrefix, runId, shard);
+  if (failed) return { readRejects, lines: await countLines(runs, outputPrefix, runId, range), part: undefined };
+  const keys = runs.keys(outputPrefix, runId);
+  const [summary, bytes, rejects] = await Promise.all([
+    runs.partSummary(outputPrefix, runId, shard),
+    getBytes(runs.s3, runs.ref(keys.part(shard))),
+    readAllJsonl<RejectRecord>(runs.s3, runs.ref(keys.partRejects(shard))),
+  ]);
+  return { readRejects, lines: summary.lines, part: { tally: summary.tally, bytes, rejects } };
 }
 
 async function countLines(runs: RunStore, outputPrefix: string, runId: string, range: InputRange): Promise<number> {

@@ -45,25 +45,20 @@ export async function openModel(bytes: Uint8Array, spec: ModelSpec, options: Ses
   }
 }
 
-/** Runs one batch and returns the output tensor's data [rows, classes]. */
-export function runBatch(
+/**
+ * Runs one batch and returns the output tensor's data [rows, classes]. onnxruntime-node runs the
+ * session on this thread (its intra-op threads only split the batch's operators), so the batch is
+ * featurized and scored one after the other: there is nothing to overlap within one process.
+ */
+export async function runBatch(
   session: InferenceSession,
   featurizer: BatchFeaturizer,
   rows: readonly ModelInput[],
   firstRowIndex: number,
   outputName: string,
 ): Promise<{ data: Float32Array; dims: readonly number[] }> {
-  return runFeeds(session, featurizeBatch(featurizer, rows, firstRowIndex), outputName);
-}
-
-/** A batch's input tensors; freshly allocated, so the next batch can be built while this one runs. */
-export function featurizeBatch(featurizer: BatchFeaturizer, rows: readonly ModelInput[], firstRowIndex: number): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   for (const f of featurizer.featurize(rows, firstRowIndex)) feeds[f.name] = toTensor(f);
-  return feeds;
-}
-
-export async function runFeeds(session: InferenceSession, feeds: Record<string, Tensor>, outputName: string): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const out = (await session.run(feeds, [outputName]))[outputName]!;
   return { data: out.data as Float32Array, dims: out.dims };
 }

@@ -1,6 +1,6 @@
 import type { ModelMeta } from '@datashunt/contracts';
 import type { ModelInput } from './feeds.js';
-import { featurizeBatch, openModel, runFeeds, type OpenModel, type SessionOptions } from './onnx-session.js';
+import { openModel, runBatch, type OpenModel, type SessionOptions } from './onnx-session.js';
 import type { ModelRegistry } from './registry.js';
 
 export interface ScorerOptions extends SessionOptions {
@@ -50,21 +50,14 @@ export class Scorer {
   async score(inputs: readonly ModelInput[]): Promise<Float32Array[]> {
     const classes = this.meta.labels.length;
     const out: Float32Array[] = [];
-    const collect = ({ data }: { data: Float32Array }) => {
+    for (let from = 0; from < inputs.length; from += this.batchSize) {
+      const { data } = await runBatch(this.model.session, this.model.featurizer, inputs.slice(from, from + this.batchSize), from, this.meta.output.name);
       for (let r = 0; r < data.length / classes; r++) {
         const probs = data.subarray(r * classes, (r + 1) * classes);
         if (this.meta.output.kind === 'logits') softmaxInPlace(probs);
         out.push(probs);
       }
-    };
-    // The next batch is featurized here while onnxruntime runs the previous one on its own threads.
-    let running: ReturnType<typeof runFeeds> | undefined;
-    for (let from = 0; from < inputs.length; from += this.batchSize) {
-      const feeds = featurizeBatch(this.model.featurizer, inputs.slice(from, from + this.batchSize), from);
-      if (running) collect(await running);
-      running = runFeeds(this.model.session, feeds, this.meta.output.name);
     }
-    if (running) collect(await running);
     return out;
   }
 

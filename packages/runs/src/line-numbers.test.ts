@@ -18,3 +18,15 @@ describe('shiftLineNumbers', () => {
     expect(() => shiftLineNumbers(Buffer.from('{"id":"a"}\n{"line":2}\n'), 5)).toThrow('without a line number');
   });
 });
+
+describe('shiftLineNumbers at scale', () => {
+  it('numbers thousands of records right across digit-count changes, with and without a final newline', () => {
+    const records = Array.from({ length: 5_000 }, (_, i) => ({ id: `r${i}`, line: i + 1, label: i % 2 ? 'great' : 'other', probs: [0.25, 0.75] }));
+    const text = records.map((r) => JSON.stringify(r)).join('\n');
+    for (const [by, jsonl] of [[9_995, `${text}\n`], [99_999_999, text]] as const) {
+      const shifted = shiftLineNumbers(Buffer.from(jsonl), by).toString();
+      expect(shifted.endsWith('\n')).toBe(jsonl.endsWith('\n'));
+      expect(shifted.trimEnd().split('\n').map((l) => JSON.parse(l))).toEqual(records.map((r) => ({ ...r, line: r.line + by })));
+    }
+  });
+});

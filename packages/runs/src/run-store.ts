@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { runKeys, type InputRange, type ResultRecord } from '@datashunt/contracts';
+import { runKeys, type InputRange, type RejectRecord, type ResultRecord } from '@datashunt/contracts';
 import { mappedColumns, mapRecord, rowMapping, type InputRecord, type PendingReject } from '@datashunt/formats';
 import { getBytes, getJson, getJsonIfExists, isNotFound, putBytes, putJson, readAllJsonl, readJsonl, readLines, toJsonl } from '@datashunt/storage';
 import { decodeScoredRows, encodeScoredRows, type CompactScoredRow } from './compact-scored.js';
@@ -198,6 +198,17 @@ export class RunStore {
     ]);
     // Written last: a tally present means the shard's part is complete.
     await putJson(this.s3, this.ref(keys.partTally(shard)), summary);
+  }
+
+  /** A shard's part as writePart left it: the results as bytes (finalize renumbers them without parsing), the rejects and the summary. */
+  async readPart(outputPrefix: string, runId: string, shard: number): Promise<{ results: Buffer; rejects: RejectRecord[]; summary: PartSummary }> {
+    const keys = this.keys(outputPrefix, runId);
+    const [results, rejects, summary] = await Promise.all([
+      getBytes(this.s3, this.ref(keys.part(shard))),
+      readAllJsonl<RejectRecord>(this.s3, this.ref(keys.partRejects(shard))),
+      this.partSummary(outputPrefix, runId, shard),
+    ]);
+    return { results, rejects, summary };
   }
 
   readPartResults(outputPrefix: string, runId: string, shard: number): AsyncGenerator<ResultRecord> {

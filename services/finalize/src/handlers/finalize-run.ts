@@ -4,7 +4,7 @@ import type { InputRange, RejectRecord } from '@datashunt/contracts';
 import { placeReject, type ShardPlacement } from '@datashunt/formats';
 import { readAhead, RunCancellation, RunProgress, RunStore, shiftLineNumbers } from '@datashunt/runs';
 import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
-import { getBytes, JsonlWriter, putJson, readAllJsonl } from '@datashunt/storage';
+import { JsonlWriter, putJson } from '@datashunt/storage';
 import { writeResultTables } from '../result-tables.js';
 
 /**
@@ -48,8 +48,8 @@ export function finalizeRunHandler(runtime: Runtime) {
         for (const pending of readRejects) await rejects.write(placeReject(pending, placement));
         tally.addRejects(readRejects.length);
         if (part) {
-          tally.merge(part.tally);
-          await results.writeRaw(shiftLineNumbers(part.bytes, linesBefore));
+          tally.merge(part.summary.tally);
+          await results.writeRaw(shiftLineNumbers(part.results, linesBefore));
           for (const reject of part.rejects) await rejects.write(placeModelReject(reject, placement));
         } else {
           // Not finished: its rows are counted, not reported, and `datashunt runs resume` finishes them.
@@ -93,15 +93,8 @@ async function requestsOf(budget: BudgetMeter, runId: string) {
 
 /** What finalize reads of one shard: its rejects, its line count and, unless it failed for good, its part. */
 async function fetchShard(runs: RunStore, outputPrefix: string, runId: string, range: InputRange, shard: number, failed: boolean) {
-  const readRejects = await runs.readShardRejects(outputPrefix, runId, shard);
-  if (failed) return { readRejects, lines: await countLines(runs, outputPrefix, runId, range), part: undefined };
-  const keys = runs.keys(outputPrefix, runId);
-  const [summary, bytes, rejects] = await Promise.all([
-    runs.partSummary(outputPrefix, runId, shard),
-    getBytes(runs.s3, runs.ref(keys.part(shard))),
-    readAllJsonl<RejectRecord>(runs.s3, runs.ref(keys.partRejects(shard))),
-  ]);
-  return { readRejects, lines: summary.lines, part: { tally: summary.tally, bytes, rejects } };
+  const [readRejects, part] = await Promise.all([runs.readShardRejects(outputPrefix, runId, shard), failed ? undefined : runs.readPart(outputPrefix, runId, shard)]);
+  return { readRejects, lines: part ? part.summary.lines : await countLines(runs, outputPrefix, runId, range), part };
 }
 
 async function countLines(runs: RunStore, outputPrefix: string, runId: string, range: InputRange): Promise<number> {

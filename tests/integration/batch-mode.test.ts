@@ -46,6 +46,12 @@ describe('batch mode', () => {
   const reservedMicroUsd = async (runId: string) => Number(await stack.runtime.redis.hget(`${ownKeyPrefix(stack.runtime.config.QUEUE_PREFIX)}llm-budget:{${runId}}`, 'reserved'));
   /** The meter keeps each row's cost in whole micro-dollars: sums agree within half a micro-dollar per row. */
   const expectMeteredClose = (metered: number, exact: number, rows: number) => expect(Math.abs(metered - exact)).toBeLessThanOrEqual(rows * 5e-7 + 1e-12);
+  /** The run's llm-batch job once it has created its one batch. */
+  const batchJobWithItsBatch = () =>
+    waitUntil('an llm-batch job with its batch created', async () => {
+      const jobs = await stack.runtime.queues.queue('llm').getJobs(['delayed', 'active', 'waiting']);
+      return jobs.find((j) => j.name === 'llm-batch' && j.data.batchIds?.length === 1);
+    });
   const atBatchPrice = (r: ResultRecord) => (r.tokens.input * BATCH_PRICE.inputPer1M + r.tokens.output * BATCH_PRICE.outputPer1M) / 1e6;
 
   beforeAll(async () => {
@@ -141,10 +147,7 @@ describe('batch mode', () => {
     const rows = test.slice(500, 700);
     const finished = run('batch-retried', rows, (key) => batchManifest(key, { shardSize: 1_000 }));
     try {
-      const job = await waitUntil('an llm-batch job with its batch created', async () => {
-        const jobs = await llm.getJobs(['delayed', 'active', 'waiting']);
-        return jobs.find((j) => j.name === 'llm-batch' && j.data.batchIds?.length === 1);
-      });
+      const job = await batchJobWithItsBatch();
       // The state of a job whose worker died between creating the batch and recording it: held still
       // (paused, so it cannot become active meanwhile), its record of the batch taken away.
       await llm.pause();
@@ -181,14 +184,10 @@ describe('batch mode', () => {
   it('cancels its batch when the run is cancelled, and falls its rows back as cancelled, unpaid', async () => {
     const before = await stats();
     await admin('batch/settings', { completionDelayMs: 600_000 });
-    const llm = stack.runtime.queues.queue('llm');
     const rows = test.slice(700, 800);
     const finished = run('batch-cancelled', rows, (key) => batchManifest(key, { shardSize: 1_000 }));
     try {
-      const job = await waitUntil('an llm-batch job with its batch created', async () => {
-        const jobs = await llm.getJobs(['delayed', 'active', 'waiting']);
-        return jobs.find((j) => j.name === 'llm-batch' && j.data.batchIds?.length === 1);
-      });
+      const job = await batchJobWithItsBatch();
       await cancelRun(stack.runtime, job.data.runId, 'batch-mode test');
     } finally {
       await admin('batch/settings', { completionDelayMs: 100 });

@@ -96,16 +96,12 @@ async function readShard(runs: RunStore, c: ShardContext, range: InputRange, exc
 type Scores = Array<{ p1: number[]; p2: number[] | null } | { reject: string }>;
 
 async function scoreRows(rows: ShardRow[], specific: Scorer, learnable: Scorer | undefined): Promise<Scores> {
-  const out: Scores = rows.map((row) => {
-    const problem = inputProblem(specific, row.input);
-    return problem ? { reject: problem } : { p1: [], p2: null };
-  });
-  const accepted = rows.filter((_, i) => !('reject' in out[i]!));
-  const inputs = accepted.map((r) => r.input);
+  const problems = rows.map((row) => inputProblem(specific, row.input));
+  const inputs = rows.filter((_, i) => !problems[i]).map((r) => r.input);
   const [p1, p2] = await Promise.all([specific.score(inputs), learnable ? learnable.score(inputs) : undefined]);
   let next = 0;
-  return out.map((scores) => {
-    if ('reject' in scores) return scores;
+  return problems.map((problem) => {
+    if (problem) return { reject: problem };
     const i = next++;
     return { p1: Array.from(p1[i]!), p2: p2 ? Array.from(p2[i]!) : null };
   });

@@ -138,7 +138,7 @@ describe('Redis settings, outages and stalled jobs in the logs', () => {
       new Promise<void>((resolve) => services.workers[0]!.on('completed', (job) => job.id === jobId && resolve()));
     try {
       const beforeDone = completed('before');
-      await runtime.queues.add({ name: 'finalize-run', data: { runId: 'before', outputPrefix: 'runs/', shards: 0, failedShards: [] }, opts: { jobId: 'before' } });
+      await runtime.queues.add({ name: 'finalize-run', data: { runId: 'before', outputPrefix: 'runs/', shards: 0, ingestJobId: 'ingest' }, opts: { jobId: 'before' } });
       await beforeDone;
 
       const lost = next(/^lost the connection to Redis/);
@@ -152,7 +152,7 @@ await lost;
 await back;
 
       const afterDone = completed('after');
-      await runtime.queues.add({ name: 'finalize-run', data: { runId: 'after', outputPrefix: 'runs/', shards: 0, failedShards: [] }, opts: { jobId: 'after' } });
+      await runtime.queues.add({ name: 'finalize-run', data: { runId: 'after', outputPrefix: 'runs/', shards: 0, ingestJobId: 'ingest' }, opts: { jobId: 'after' } });
 await afterDone;
 
       expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
@@ -185,7 +185,7 @@ await afterDone;
     let rerun!: () => void;
     const ranAgain = new Promise<void>((resolve) => (rerun = resolve));
     try {
-      const job = await runtime.queues.add({ name: 'finalize-run', data: { runId: 'stall', outputPrefix: 'runs/', shards: 0, failedShards: [] } });
+      const job = await runtime.queues.add({ name: 'finalize-run', data: { runId: 'stall', outputPrefix: 'runs/', shards: 0, ingestJobId: 'ingest' } });
       await startedOnce;
       // The worker dies mid-job: a forced close stops its lock renewal and leaves the job active.
       await Promise.all(dead.map((w) => w.close(true)));

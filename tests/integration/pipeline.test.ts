@@ -90,6 +90,7 @@ describe('pipeline end to end', () => {
       hard: bySource.large + bySource.fallback,
       answered: bySource.large + bySource.fallback,
       shardsDone: plan.shards,
+      shardsWritten: plan.shards,
     });
     expect(progressView(progress!, report.costUsd)).toMatchObject({ finished: rowLines.length, total: rowLines.length, fraction: 1, etaSeconds: 0 });
   });

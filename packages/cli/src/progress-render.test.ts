@@ -18,6 +18,7 @@ const running: RunProgressState = {
   hard: 100,
   answered: 40,
   shardsDone: 1,
+  shardsWritten: 0,
 };
 
 class Captured implements ProgressStream {

@@ -44,6 +44,7 @@ const state: RunProgressState = {
   hard: 50,
   answered: 10,
   shardsDone: 0,
+  shardsWritten: 0,
 };
 
 describe('summarizeRun', () => {

@@ -125,7 +125,8 @@ export const catalog = {
     schema: RunRef.extend({
       shards: z.number().int().nonnegative(),
       attempt: z.number().int().nonnegative().default(0),
-      failedShards: z.array(z.object({ shard: z.number().int(), reason: z.string() })).default([]),
+      /** The run's manifest-ingest job, which settles its shards: finalize gives up if it ends without doing so. */
+      ingestJobId: z.string(),
     }),
     options: { ridesOutOutages: true, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...kept },
   },

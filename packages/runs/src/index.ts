@@ -11,3 +11,4 @@ export * from './shard-routing.js';
 export * from './line-numbers.js';
 export * from './read-ahead.js';
 export * from './staged-records.js';
+export * from './shard-gate.js';

@@ -18,6 +18,7 @@ const base: RunProgressState = {
   hard: 100,
   answered: 40,
   shardsDone: 1,
+  shardsWritten: 0,
 };
 
 describe('progressView', () => {

@@ -33,3 +33,35 @@ export class RunCancellation {
     return `${this.prefix}run-cancel:${runId}`;
   }
 }
+
+/** A shard that failed for good (an outage longer than its retries): the run fails and a resume finishes it. */
+export interface FailedShard {
+  shard: number;
+  reason: string;
+}
+
+/**
+ * The word that every shard of a run's attempt is settled (routed, or failed for good), written by
+ * ingest's collect step. Finalize, which assembles the run's results while its shards are still
+ * routing, waits for it before it writes the report.
+ */
+export class RunSettlement {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {}
+
+  async settle(runId: string, attempt: number, failedShards: FailedShard[]): Promise<void> {
+    await this.redis.set(this.key(runId, attempt), JSON.stringify(failedShards), 'EX', TTL_SECONDS);
+  }
+
+  /** The attempt's failed shards once it is settled; null while shards are still going. */
+  async settled(runId: string, attempt: number): Promise<FailedShard[] | null> {
+    const value = await this.redis.get(this.key(runId, attempt));
+    return value === null ? null : (JSON.parse(value) as FailedShard[]);
+  }
+
+  private key(runId: string, attempt: number): string {
+    return `${this.prefix}run-settled:${runId}:${attempt}`;
+  }
+}

@@ -30,6 +30,8 @@ export interface RunProgressState {
   /** Of those, rows whose llm-call ended (answer or fallback). */
   answered: number;
   shardsDone: number;
+  /** Shards finalize has already written into the run's results, in order, while later ones may still be going. */
+  shardsWritten: number;
 }
 
 export interface RecentRun {
@@ -88,6 +90,16 @@ export class RunProgress {
     return this.set(runId, { [`done:${shard}`]: 1 });
   }
 
+  /** Whether the shard's part is written in this attempt (shardDone or shardKept). */
+  async isShardDone(runId: string, shard: number): Promise<boolean> {
+    return (await this.redis.hget(this.key(runId), `done:${shard}`)) !== null;
+  }
+
+  /** Finalize has written the first `shards` shards into the run's results. */
+  shardsWritten(runId: string, shards: number): Promise<void> {
+    return this.set(runId, { written: shards });
+  }
+
   /** `rows` more hard rows answered (or fallen back): a grouped llm-call job counts its rows at once. */
   async answered(runId: string, rows = 1): Promise<void> {
     await this.redis.multi().hincrby(this.key(runId), 'answered', rows).hset(this.key(runId), 'updatedAt', Date.now()).exec();
@@ -121,6 +133,7 @@ export class RunProgress {
       hard,
       answered: Math.min(Number(h.answered ?? 0), hard),
       shardsDone: sum('done'),
+      shardsWritten: Number(h.written ?? 0),
     };
   }
 

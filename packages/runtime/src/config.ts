@@ -75,7 +75,11 @@ export const ConfigSchema = z.object({
    * cost Redis fewer commands per row. 1 gives one job per row.
    */
   LLM_ROWS_PER_JOB: z.coerce.number().int().positive().default(10),
-  FINALIZE_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  /**
+   * Runs one finalize process writes at once. A finalize job lasts as long as its run (it writes shards
+   * as they are routed), so a run beyond this many starts writing once another ends.
+   */
+  FINALIZE_CONCURRENCY: z.coerce.number().int().positive().default(4),
   /**
    * Shards whose parts finalize fetches while it writes an earlier one, so it waits on S3 once, not
    * once per shard. Each holds one part in memory (about 150 bytes per row, more with columns).

@@ -105,6 +105,8 @@ export interface ServiceModule {
   queues: ServedQueue[];
   handlers: AnyJobHandler[];
   start?(): Promise<void>;
+  /** Asked first when the process stops: jobs that would outlast the grace period hand themselves on. */
+  release?(): void;
   stop?(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function runServices(runtime: Runtime, modules: ServiceModule[]): P
     modules,
     workers,
     async stop() {
+      for (const m of modules) m.release?.();
       if ((await closeWorkers(workers, runtime.config.SHUTDOWN_TIMEOUT_MS)) === 'timed-out') {
         runtime.logger.warn({ timeoutMs: runtime.config.SHUTDOWN_TIMEOUT_MS }, 'jobs still running at the end of the grace period are left to their locks; another worker takes them over');
       }

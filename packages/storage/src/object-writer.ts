@@ -9,15 +9,16 @@ import type { ObjectRef } from './objects.js';
  */
 export class ObjectWriter {
   private readonly stream = new PassThrough();
+  private readonly upload: Upload;
   private readonly done: Promise<unknown>;
 
   constructor(s3: S3Client, ref: ObjectRef, contentType: string) {
-    const upload = new Upload({
+    const upload = (this.upload = new Upload({
       client: s3,
       params: { Bucket: ref.bucket, Key: ref.key, Body: this.stream, ContentType: contentType },
       queueSize: 2,
       partSize: 8 * 1024 * 1024,
-    });
+    }));
     this.done = upload.done();
     // Surface upload errors at close(), not as an unhandled rejection in between.
     this.done.catch(() => undefined);
@@ -33,5 +34,14 @@ export class ObjectWriter {
   async close(): Promise<void> {
     this.stream.end();
     await this.done;
+  }
+
+  /**
+   * Gives the object up: the parts uploaded so far are dropped. Best effort (S3 may be what failed): an
+   * upload left behind is removed by the bucket's rule for incomplete multipart uploads.
+   */
+  async abort(): Promise<void> {
+    this.stream.destroy();
+    await this.upload.abort().catch(() => undefined);
   }
 }

@@ -60,6 +60,7 @@ function liveCounters(c: RunProgressState): SafeHtml {
     ['sent to the large model', 'hard', c.hard],
     ['answered by the large model (or its fallback)', 'answered', c.answered],
     ['shards done', 'shards-done', c.shardsDone],
+    ['shards written to the results', 'shards-written', c.shardsWritten],
   ];
   return html`<table id="counters"><tbody>${rows.map(([label, field, n]) => html`<tr><th scope="row">${label}</th><td class="num" data-field="${field}">${count(n)}</td></tr>`)}<tr><th scope="row">shards planned</th><td class="num">${count(c.shards)}</td></tr></tbody></table>`;
 }

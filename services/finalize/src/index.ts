@@ -1,11 +1,14 @@
 import type { Runtime, ServiceModule } from '@datashunt/runtime';
 import { finalizeRunHandler } from './handlers/finalize-run.js';
 
-/** finalize: a run's results, rejects and report, once every shard is routed. */
+/** finalize: a run's results, rejects and report, written as its shards are routed. */
 export function finalizeService(runtime: Runtime): ServiceModule {
+  // Finalize jobs last as long as their runs: a stopping process hands them on rather than wait for them.
+  const release = new AbortController();
   return {
     name: 'finalize',
     queues: [{ queue: 'finalize', concurrency: runtime.config.FINALIZE_CONCURRENCY }],
-    handlers: [finalizeRunHandler(runtime)],
+    handlers: [finalizeRunHandler(runtime, release.signal)],
+    release: () => release.abort(),
   };
 }

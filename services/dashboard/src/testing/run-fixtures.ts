@@ -86,6 +86,7 @@ export function progress(over: Partial<RunProgressState> = {}): RunProgressState
     hard: 100,
     answered: 40,
     shardsDone: 4,
+    shardsWritten: 2,
     ...over,
   };
 }

@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingChildrenError, type FlowJob, type Job } from 'bullmq';
 import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
-import { RunCancellation, RunProgress, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
+import { RunCancellation, RunProgress, RunSettlement, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
 import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
 import { deleteObject, getBytes, getJsonIfExists, headObject, isNotFound, putJson } from '@datashunt/storage';
 import { samplingRound } from '../guarantee-sampling.js';
@@ -22,8 +22,9 @@ interface StepData {
 
 /**
  * Plans a run from a manifest (step "plan"): validates it, snapshots it, cuts its input into shards
- * by object sizes and adds one score -> route flow per shard as children of this job. When every shard is
- * routed, BullMQ runs this job again (step "collect"), which hands the run to finalize. A resume
+ * by object sizes, adds one score -> route flow per shard as children of this job, and starts the run's
+ * finalize job, which writes shards into the results as they are routed. When every shard is routed,
+ * BullMQ runs this job again (step "collect"), which settles the run: finalize then writes the report. A resume
  * (`datashunt runs resume`) plans a failed run again from its snapshot, keeping its finished shards.
  *
  * A guarantee run (delta target "guarantee") needs every row's confidence before any routing: its
@@ -33,7 +34,12 @@ interface StepData {
 export function manifestIngestHandler(runtime: Runtime) {
   const runs = new RunStore(runtime.s3, runtime.bucket);
   const prefix = ownKeyPrefix(runtime.config.QUEUE_PREFIX);
-  const control = { progress: new RunProgress(runtime.redis, prefix), breaker: new RunBreaker(runtime.redis, prefix), cancellation: new RunCancellation(runtime.redis, prefix) };
+  const control = {
+    progress: new RunProgress(runtime.redis, prefix),
+    breaker: new RunBreaker(runtime.redis, prefix),
+    cancellation: new RunCancellation(runtime.redis, prefix),
+    settlement: new RunSettlement(runtime.redis, prefix),
+  };
   return defineHandler({
     name: 'manifest-ingest',
     async handle(payload, { job, token }) {
@@ -48,6 +54,12 @@ export function manifestIngestHandler(runtime: Runtime) {
         }
         if (planned.status !== 'planned') return planned;
         const { runId, outputPrefix, shards, attempt, guarantee } = planned;
+        // Finalize starts now and writes each shard into the results as soon as it and those before it are routed.
+        await runtime.queues.add({
+          name: 'finalize-run',
+          data: { runId, outputPrefix, shards, attempt, ingestJobId: job.id! },
+          opts: { jobId: jobId('finalize-run', ...attemptParts(runId, attempt)) },
+        });
         await job.updateData({ ...job.data, step: guarantee ? 'sample' : 'collect', runId, outputPrefix, shards, attempt });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
@@ -69,11 +81,7 @@ export function manifestIngestHandler(runtime: Runtime) {
       const routeFailures = Object.entries(failures).filter(([key]) => key.includes(':route-shard.'));
       const failedShards = unscored.length ? unscored : routeFailures.map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
       await control.progress.phase(runId, 'finalizing');
-      await runtime.queues.add({
-        name: 'finalize-run',
-        data: { runId, outputPrefix, shards, attempt, failedShards },
-        opts: { jobId: jobId('finalize-run', ...attemptParts(runId, attempt)) },
-      });
+      await control.settlement.settle(runId, attempt, failedShards);
       if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; the run fails and `datashunt runs resume` finishes them');
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
@@ -94,6 +102,7 @@ interface RunControl {
   progress: RunProgress;
   breaker: RunBreaker;
   cancellation: RunCancellation;
+  settlement: RunSettlement;
 }
 
 /** Route job ids end in the shard index (see routeJobId), which is all finalize needs of a failure. */

@@ -6,7 +6,7 @@ import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as batch from 'kubernetes-models/batch/v1';
 import * as keda from '@kubernetes-models/keda/keda.sh/v1alpha1';
-import { nodeOptionsOf, SERVICE_HEAP, type HeapService } from '@datashunt/runtime';
+import { ConfigSchema, nodeOptionsOf, SERVICE_HEAP, type HeapService } from '@datashunt/runtime';
 
 interface K8sObject {
   apiVersion: string;
@@ -129,6 +129,14 @@ describe('k8s manifests (kustomize overlays)', () => {
         expect(trigger.metadata.query).toMatch(/^sum\(max by \(state\) \(datashunt_queue_jobs\{queue="[a-z-]+", state=~"[a-z|-]+"\}\)\)$/);
       }
     }
+  });
+
+  it.each(OVERLAYS)('%s: finalize scales on the runs it is writing, not only those waiting, one pod per FINALIZE_CONCURRENCY runs', (overlay) => {
+    const [trigger] = find<ScaledObject>(built[overlay], 'ScaledObject', 'finalize').spec.triggers;
+    // A finalize job is active while its run goes on: a trigger blind to active jobs would scale in a pod that is writing runs.
+    expect(trigger!.metadata.query).toContain('state=~"active|waiting|prioritized"');
+    const configured = (find<K8sObject & { data?: Record<string, string> }>(built[overlay], 'ConfigMap', 'datashunt').data ?? {}).FINALIZE_CONCURRENCY;
+    expect(trigger!.metadata.threshold).toBe(configured ?? String(ConfigSchema.shape.FINALIZE_CONCURRENCY.parse(undefined)));
   });
 
   it.each(OVERLAYS)('%s: the trainer stays at one replica, with no autoscaler to take it to zero', (overlay) => {

@@ -11,6 +11,12 @@ export interface ServedQueue {
   concurrency: number;
   /** Only for jobs that block the event loop (training), so the lock cannot be renewed meanwhile; else JOB_LOCK_MS. */
   lockDurationMs?: number;
+  /**
+   * How often a job may stall (its lock lapsed: the process died or lost Redis) and run again before it
+   * fails; BullMQ's default, 1, unless the job lasts long enough to see several outages and starting it
+   * over costs nothing but time (finalize).
+   */
+  maxStalledCount?: number;
 }
 
 /** Errors BullMQ uses for control flow: not failures, so not logged or counted as such. */
@@ -27,7 +33,7 @@ export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: 
     served.map((s) => s.queue),
     handlers,
   );
-  return served.map(({ queue, concurrency, lockDurationMs }) => {
+  return served.map(({ queue, concurrency, lockDurationMs, maxStalledCount = MAX_STALLED }) => {
     const queueHandle = runtime.queues.queue(queue);
     const worker: Worker = new Worker(
       queue,
@@ -60,10 +66,11 @@ export function startWorkers(runtime: Runtime, served: ServedQueue[], handlers: 
         concurrency,
         lockDuration: lockDurationMs ?? runtime.config.JOB_LOCK_MS,
         stalledInterval: runtime.config.STALLED_CHECK_MS,
+        maxStalledCount,
       },
     );
     runtime.redisOutages.watch(worker, `worker ${queue}`);
-    worker.on('stalled', (jobId) => void logStall(runtime, queueHandle, jobId, lockDurationMs ?? runtime.config.JOB_LOCK_MS));
+    worker.on('stalled', (jobId) => void logStall(runtime, queueHandle, jobId, lockDurationMs ?? runtime.config.JOB_LOCK_MS, maxStalledCount));
     return worker;
   });
 }
@@ -75,12 +82,12 @@ const MAX_STALLED = 1;
  * One line per stalled job, from the worker whose stalled check found it (the move is atomic, so
  * only one does): which job, why, and whether it runs again or fails.
  */
-async function logStall(runtime: Runtime, queue: Queue, jobId: string, lockMs: number): Promise<void> {
+async function logStall(runtime: Runtime, queue: Queue, jobId: string, lockMs: number, maxStalled: number): Promise<void> {
   const job = await queue.getJob(jobId).catch(() => undefined);
   const stalls = job?.stalledCounter ?? 1;
   const next =
-    stalls > MAX_STALLED
-      ? `it stalled ${stalls} times, more than the ${MAX_STALLED} allowed, so it fails instead of running again`
+    stalls > maxStalled
+      ? `it stalled ${stalls} times, more than the ${maxStalled} allowed, so it fails instead of running again`
       : 'it is back in the waiting list and runs again';
   runtime.logger.warn(
     { queue: queue.name, jobId, job: job?.name, stalls },

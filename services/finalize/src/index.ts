@@ -7,7 +7,8 @@ export function finalizeService(runtime: Runtime): ServiceModule {
   const release = new AbortController();
   return {
     name: 'finalize',
-    queues: [{ queue: 'finalize', concurrency: runtime.config.FINALIZE_CONCURRENCY }],
+    // A finalize job lives as long as its run, so it may meet several Redis outages; each restart rewrites the same objects.
+    queues: [{ queue: 'finalize', concurrency: runtime.config.FINALIZE_CONCURRENCY, maxStalledCount: 10 }],
     handlers: [finalizeRunHandler(runtime, release.signal)],
     release: () => release.abort(),
   };

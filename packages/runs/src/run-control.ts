@@ -55,6 +55,11 @@ export class RunSettlement {
     await this.redis.set(this.key(runId, attempt), JSON.stringify(failedShards), 'EX', TTL_SECONDS);
   }
 
+  /** The attempt is planned (again): a settlement left by an earlier pass over it says nothing of this one. */
+  async clear(runId: string, attempt: number): Promise<void> {
+    await this.redis.del(this.key(runId, attempt));
+  }
+
   /** The attempt's failed shards once it is settled; null while shards are still going. */
   async settled(runId: string, attempt: number): Promise<FailedShard[] | null> {
     const value = await this.redis.get(this.key(runId, attempt));

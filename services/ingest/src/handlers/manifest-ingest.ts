@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingChildrenError, type FlowJob, type Job } from 'bullmq';
-import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type Report } from '@datashunt/contracts';
+import { attemptParts, jobId, manifestErrorKey, runIdOf, type InputRange, type JobPayload, type Report } from '@datashunt/contracts';
 import { RunBreaker } from '@datashunt/llm';
 import { RunCancellation, RunProgress, RunSettlement, RunStore, type RunInputs, type RunSnapshot } from '@datashunt/runs';
 import { defineHandler, ownKeyPrefix, type Runtime } from '@datashunt/runtime';
@@ -55,11 +55,7 @@ export function manifestIngestHandler(runtime: Runtime) {
         if (planned.status !== 'planned') return planned;
         const { runId, outputPrefix, shards, attempt, guarantee } = planned;
         // Finalize starts now and writes each shard into the results as soon as it and those before it are routed.
-        await runtime.queues.add({
-          name: 'finalize-run',
-          data: { runId, outputPrefix, shards, attempt, ingestJobId: job.id! },
-          opts: { jobId: jobId('finalize-run', ...attemptParts(runId, attempt)) },
-        });
+        await startFinalize(runtime, { runId, outputPrefix, shards, attempt, ingestJobId: job.id! });
         await job.updateData({ ...job.data, step: guarantee ? 'sample' : 'collect', runId, outputPrefix, shards, attempt });
         if (await job.moveToWaitingChildren(token!)) throw new WaitingChildrenError();
       }
@@ -82,10 +78,16 @@ export function manifestIngestHandler(runtime: Runtime) {
       const failedShards = unscored.length ? unscored : routeFailures.map(([key, reason]) => ({ shard: shardOfKey(key), reason }));
       await control.progress.phase(runId, 'finalizing');
       await control.settlement.settle(runId, attempt, failedShards);
+      // Already there but for a run planned by an older ingest, or a finalize job someone removed: the same id adds nothing twice.
+      await startFinalize(runtime, { runId, outputPrefix, shards, attempt, ingestJobId: job.id! });
       if (failedShards.length) runtime.logger.warn({ runId, failedShards }, 'shards failed; the run fails and `datashunt runs resume` finishes them');
       return { status: 'routed', manifestKey: payload.key, runId, shards, failedShards: failedShards.length };
     },
   });
+}
+
+function startFinalize(runtime: Runtime, run: JobPayload<'finalize-run'>) {
+  return runtime.queues.add({ name: 'finalize-run', data: run, opts: { jobId: jobId('finalize-run', ...attemptParts(run.runId, run.attempt)) } });
 }
 
 /** The last attempt failed on what should pass (an outage): make sure the run is not silently dropped. */
@@ -222,6 +224,7 @@ async function planShards(runtime: Runtime, runs: RunStore, control: RunControl,
   const attempt = snapshot.attempt ?? 0;
   const startedAt = Date.now();
   await control.progress.start({ runId, outputPrefix, manifestKey: snapshot.manifestKey });
+  await control.settlement.clear(runId, attempt);
   let plan = await runs.planIfExists(outputPrefix, runId);
   if (!plan) {
     const ranges = await planShardRanges(runs, { outputPrefix, runId, shardSize: manifest.shardSize }, reading, runtime.config.STAGE_ABOVE_BYTES);

@@ -108,13 +108,13 @@ process.exit(0);
 async function easyPath(file: string, n: number): Promise<string> {
   const loop = await inProcessLoop(file);
   const pipeline = await throughPipeline(file, n);
-  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s, finalize tail ${pipeline.finalizeSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
+  return `rows ${n}: loop ${loop.rowsPerSecond.toFixed(0)} rows/s (${loop.seconds.toFixed(1)} s), pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s), ratio ${(pipeline.rowsPerSecond / loop.rowsPerSecond).toFixed(2)}; planned in ${pipeline.planSeconds.toFixed(2)} s, finalize tail ${pipeline.finalizeTailSeconds.toFixed(2)} s; ${usage(pipeline)}; loop process ${loop.peakRssMb}, CPU s ${loop.cpuSeconds.toFixed(1)}${pipeline.redis}`;
 }
 
 async function hardPath(file: string, n: number): Promise<string> {
   const pipeline = await throughPipeline(file, n);
   const memory = values['redis-memory'] ? `; ${await pendingJobMemory(file, n)}` : '';
-  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s, finalize tail ${pipeline.finalizeSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}${pipeline.redis}`;
+  return `hard rows ${n}: pipeline ${pipeline.rowsPerSecond.toFixed(0)} rows/s (${pipeline.seconds.toFixed(1)} s); planned in ${pipeline.planSeconds.toFixed(2)} s, finalize tail ${pipeline.finalizeTailSeconds.toFixed(2)} s; ${usage(pipeline)}${memory}${pipeline.redis}`;
 }
 
 function usage(pipeline: { cpuSeconds: Record<string, number>; peakRssMb: Record<string, number> }): string {
@@ -204,7 +204,7 @@ async function throughPipeline(file: string, n: number) {
   const redis = redisBefore ? `; ${formatPerRow(usageBetween(redisBefore, await readRedisUsage(runtime.redis)), n)}` : '';
   if (outcome.status !== 'finished') throw new Error(`bench run failed: ${JSON.stringify(outcome)}`);
   if (hard) await expectAllLarge(outcome.reportKey, n);
-  const finalizeSeconds = await lastFinalizeSeconds();
+  const finalizeTailSeconds = await finalizeTail();
   const peak: Record<string, number> = {};
   const cpu: Record<string, number> = { 'bench+s3rver': cpuSeconds(process.pid) - cpuBefore };
   if (referenceLlm) cpu['reference-llm'] = cpuSeconds(referenceLlm.child.pid!) - referenceCpuBefore;
@@ -215,7 +215,7 @@ async function throughPipeline(file: string, n: number) {
     await stopWorker(child);
   }
   await watcher.close();
-  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds, finalizeSeconds, redis };
+  return { seconds, rowsPerSecond: n / seconds, peakRssMb: peak, cpuSeconds: cpu, planSeconds, finalizeTailSeconds, redis };
 }
 
 /**
@@ -235,7 +235,7 @@ async function plannedAt(runName: string): Promise<number> {
  * routed): the part of the run that does not overlap scoring and routing. The bench runs one run at a
  * time, so both jobs are their queues' newest completed.
  */
-async function lastFinalizeSeconds(): Promise<number> {
+async function finalizeTail(): Promise<number> {
   const [[finalize], [ingest]] = await Promise.all([runtime.queues.queue('finalize').getCompleted(0, 0), runtime.queues.queue('ingest').getCompleted(0, 0)]);
   if (!finalize?.finishedOn || !ingest?.finishedOn) throw new Error('no completed finalize and ingest jobs with their times');
   return (finalize.finishedOn - ingest.finishedOn) / 1000;

@@ -34,26 +34,36 @@ export class ShardGate {
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
-  /** The attempt's settlement has been read: every shard is routed or failed for good. */
-  get isSettled(): boolean {
-    return this.failed !== null;
-  }
-
   /** Resolves once the shard is settled: with undefined when its part is written, with the reason when it failed for good. */
   async wait(shard: number): Promise<string | undefined> {
-    for (let pauseMs = FIRST_PAUSE_MS; ; pauseMs = Math.min(pauseMs * 2, LONGEST_PAUSE_MS)) {
+    const settled = await this.until(async () => {
       const failed = await this.settledOnce();
-      if (failed) return failed.find((f) => f.shard === shard)?.reason;
-      if (await this.signals.isShardDone(shard)) return undefined;
-      await this.pause(pauseMs);
-    }
+      if (failed) return { reason: failed.find((f) => f.shard === shard)?.reason };
+      return (await this.signals.isShardDone(shard)) ? { reason: undefined } : null;
+    });
+    return settled.reason;
   }
 
   /** The attempt's failed shards, once it is settled. */
-  async failedShards(): Promise<FailedShard[]> {
+  failedShards(): Promise<FailedShard[]> {
+    return this.until(() => this.settledOnce());
+  }
+
+  /**
+   * Whether the attempt is still going: not settled, and its settler alive. Read afresh, for an error
+   * that may have come before this gate was ever asked.
+   */
+  async stillGoing(): Promise<boolean> {
+    if (this.failed) return false;
+    this.failed = await this.signals.settled();
+    return !this.failed && (await this.signals.settlerAlive());
+  }
+
+  /** Calls `check` until it gives a value, pausing longer each time. */
+  private async until<T>(check: () => Promise<T | null>): Promise<T> {
     for (let pauseMs = FIRST_PAUSE_MS; ; pauseMs = Math.min(pauseMs * 2, LONGEST_PAUSE_MS)) {
-      const failed = await this.settledOnce();
-      if (failed) return failed;
+      const value = await check();
+      if (value !== null) return value;
       await this.pause(pauseMs);
     }
   }

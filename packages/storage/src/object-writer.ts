@@ -13,13 +13,13 @@ export class ObjectWriter {
   private readonly done: Promise<unknown>;
 
   constructor(s3: S3Client, ref: ObjectRef, contentType: string) {
-    const upload = (this.upload = new Upload({
+    this.upload = new Upload({
       client: s3,
       params: { Bucket: ref.bucket, Key: ref.key, Body: this.stream, ContentType: contentType },
       queueSize: 2,
       partSize: 8 * 1024 * 1024,
-    }));
-    this.done = upload.done();
+    });
+    this.done = this.upload.done();
     // Surface upload errors at close(), not as an unhandled rejection in between.
     this.done.catch(() => undefined);
   }

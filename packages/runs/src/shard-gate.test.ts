@@ -58,14 +58,4 @@ describe('ShardGate', () => {
     );
     await expect(gate.wait(0)).resolves.toBeUndefined();
   });
-
-  it('says whether the attempt is still going, reading it afresh even before any wait', async () => {
-    const going = attempt();
-    await expect(going.gate.stillGoing()).resolves.toBe(true);
-    going.state.settled = [];
-    await expect(going.gate.stillGoing()).resolves.toBe(false);
-    const abandoned = attempt();
-    abandoned.state.alive = false;
-    await expect(abandoned.gate.stillGoing()).resolves.toBe(false);
-  });
 });

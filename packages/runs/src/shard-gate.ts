@@ -34,6 +34,11 @@ export class ShardGate {
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
 
+  /** The attempt's settlement has been read: every shard is routed or failed for good. */
+  get isSettled(): boolean {
+    return this.failed !== null;
+  }
+
   /** Resolves once the shard is settled: with undefined when its part is written, with the reason when it failed for good. */
   async wait(shard: number): Promise<string | undefined> {
     const settled = await this.until(async () => {
@@ -47,16 +52,6 @@ export class ShardGate {
   /** The attempt's failed shards, once it is settled. */
   failedShards(): Promise<FailedShard[]> {
     return this.until(() => this.settledOnce());
-  }
-
-  /**
-   * Whether the attempt is still going: not settled, and its settler alive. Read afresh, for an error
-   * that may have come before this gate was ever asked.
-   */
-  async stillGoing(): Promise<boolean> {
-    if (this.failed) return false;
-    this.failed = await this.signals.settled();
-    return !this.failed && (await this.signals.settlerAlive());
   }
 
   /** Calls `check` until it gives a value, pausing longer each time. */

@@ -48,10 +48,8 @@ export function finalizeRunHandler(runtime: Runtime, release: AbortSignal) {
         await Promise.all([results.abort(), rejects.abort()]);
         if (error instanceof SettlerGone) throw new UnrecoverableError(`${error.message} (job ${ingestJobId}); \`datashunt runs resume\` plans the run again`);
         // While the run is still going, starting over later costs nothing: no attempt is spent on an
-        // outage, and a process that stops hands the run on instead of leaving it to stall. Any other
-        // error (Redis unreadable, the run settled or abandoned) spends attempts, so none loops for ever.
-        const handOn = release.aborted || (await gate.stillGoing().catch(() => false));
-        if (!handOn) throw error;
+        // outage, and a process that stops hands the run on instead of leaving it to stall.
+        if (gate.isSettled) throw error;
         runtime.logger.warn({ runId, err: (error as Error).message }, release.aborted ? 'finalize hands its run on as this process stops' : `finalize starts over in ${RESTART_DELAY_MS} ms; its run is still going`);
         await job.moveToDelayed(Date.now() + (release.aborted ? 0 : RESTART_DELAY_MS), token);
         throw new DelayedError();
